@@ -1,0 +1,124 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Upcoming features as Hummingbird uses them: explicit `any`, imports that are
+// visible only where they are written, and internal imports unless re-exported.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "alertbridge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "alertbridge", targets: ["alertbridge"]),
+        .library(name: "AlertbridgeCore", targets: ["AlertbridgeCore"]),
+        .library(name: "AlertbridgeIngest", targets: ["AlertbridgeIngest"]),
+        .library(name: "AlertbridgeStore", targets: ["AlertbridgeStore"]),
+        .library(name: "AlertbridgeServer", targets: ["AlertbridgeServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    ],
+    targets: [
+        // Pure domain: model, fingerprint, engine. No I/O, no clock, no logging, no NIO.
+        .target(
+            name: "AlertbridgeCore",
+            dependencies: [
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Bytes in, [Alert] out: webhook adapters and the JSON reader they share.
+        .target(
+            name: "AlertbridgeIngest",
+            dependencies: [
+                "AlertbridgeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The desk store and the durable inbox on SQLite (GRDB).
+        .target(
+            name: "AlertbridgeStore",
+            dependencies: [
+                "AlertbridgeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Hummingbird application, services and their wiring.
+        .target(
+            name: "AlertbridgeServer",
+            dependencies: [
+                "AlertbridgeCore",
+                "AlertbridgeIngest",
+                "AlertbridgeStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The thin command line: argument parsing only.
+        .executableTarget(
+            name: "alertbridge",
+            dependencies: [
+                "AlertbridgeServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+
+        .target(
+            name: "AlertbridgeTestSupport",
+            dependencies: ["AlertbridgeCore"],
+            path: "Tests/AlertbridgeTestSupport",
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AlertbridgeCoreTests",
+            dependencies: ["AlertbridgeCore", "AlertbridgeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AlertbridgeIngestTests",
+            dependencies: [
+                "AlertbridgeIngest", "AlertbridgeTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AlertbridgeStoreTests",
+            dependencies: [
+                "AlertbridgeStore", "AlertbridgeTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AlertbridgeServerTests",
+            dependencies: [
+                "AlertbridgeServer", "AlertbridgeTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,69 @@
+public import OrderedCollections
+
+/// Running totals the engine keeps, for `/api/v1/stats` and noise reduction.
+public struct EngineCounters: Equatable, Sendable {
+    /// Alerts processed, duplicates included.
+    public var received = 0
+    /// Receipts that repeated a known occurrence.
+    public var duplicates = 0
+    /// Out-of-order receipts ignored because the state already superseded them.
+    public var stale = 0
+    /// Alert occurrences created.
+    public var alertsCreated = 0
+    public var incidentsOpened = 0
+    public var resolvedByTimeout = 0
+
+    public init() {}
+
+    public static func += (lhs: inout EngineCounters, rhs: EngineCounters) {
+        lhs.received += rhs.received
+        lhs.duplicates += rhs.duplicates
+        lhs.stale += rhs.stale
+        lhs.alertsCreated += rhs.alertsCreated
+        lhs.incidentsOpened += rhs.incidentsOpened
+        lhs.resolvedByTimeout += rhs.resolvedByTimeout
+    }
+
+    /// The share of received alerts that did not become an incident of its own.
+    public var noiseReduction: Double {
+        received == 0 ? 0 : 1 - Double(incidentsOpened) / Double(received)
+    }
+}
+
+/// Everything one engine step changed, coalesced: the latest state of each
+/// touched alert and incident, the timeline events in order, and a verdict per
+/// received alert.
+///
+/// An alert storm is mostly repeats, so the store writes one row per touched
+/// alert per batch, not one per received alert: ``merge(_:)`` keeps only the
+/// latest state of each.
+public struct DeskChanges: Sendable {
+    /// Touched alert occurrences, latest state, in first-touched order.
+    public internal(set) var alerts: OrderedDictionary<Int64, TrackedAlert> = [:]
+    /// The subset of ``alerts`` created in this step (they need an insert and
+    /// an `incident_alerts` link rather than an update).
+    public internal(set) var createdAlertIDs: Set<Int64> = []
+    /// Touched incidents, latest state, in first-touched order.
+    public internal(set) var incidents: OrderedDictionary<Int64, Incident> = [:]
+    /// Timeline entries, in the order they happened.
+    public internal(set) var events: [IncidentEvent] = []
+    /// One verdict per alert given to ``Engine/process(_:at:)``, in input order.
+    public internal(set) var verdicts: [Verdict] = []
+    public internal(set) var counters = EngineCounters()
+
+    public init() {}
+
+    public var isEmpty: Bool {
+        alerts.isEmpty && incidents.isEmpty && events.isEmpty && counters == EngineCounters()
+    }
+
+    /// Appends `other`, a later step: its states replace this one's.
+    public mutating func merge(_ other: DeskChanges) {
+        for (id, alert) in other.alerts { alerts[id] = alert }
+        createdAlertIDs.formUnion(other.createdAlertIDs)
+        for (id, incident) in other.incidents { incidents[id] = incident }
+        events.append(contentsOf: other.events)
+        verdicts.append(contentsOf: other.verdicts)
+        counters += other.counters
+    }
+}

@@ -1,0 +1,136 @@
+public import Foundation
+import HeapModule
+
+/// The deterministic state machine that turns received alerts into incidents.
+///
+/// It does no I/O and reads no clock: time comes in with the input
+/// (`process(_:at:)`, `advance(to:)`), and every call returns what changed
+/// (``DeskChanges``). Given the same configuration, alerts and times it always
+/// produces the same incidents, which is what makes replay, rule tests and
+/// crash recovery exact. It is a value type with a single owner (the engine
+/// service, or a replay), so it needs no lock.
+///
+/// ```swift
+/// var engine = Engine()
+/// let changes = engine.process(alerts, at: receivedAt)
+/// try await store.apply(changes, through: inboxSequence)
+/// ```
+public struct Engine: Sendable {
+    public let configuration: EngineConfiguration
+
+    /// Live alert occurrences: all those of incidents not yet closed.
+    var alerts: [Int64: AlertEntry] = [:]
+    /// The newest occurrence of each fingerprint, the one a receipt updates.
+    var currentOccurrence: [Fingerprint: Int64] = [:]
+    /// Incidents not yet closed.
+    var incidents: [Int64: IncidentEntry] = [:]
+    /// The newest incident of each group key.
+    var incidentByGroup: [String: Int64] = [:]
+    /// When firing alerts with an `endsAt` time out; lazily rescheduled.
+    var expiries = Heap<Deadline>()
+    /// When resolved incidents close; entries are checked when they come due.
+    var closings = Heap<Deadline>()
+    var nextAlertID: Int64 = 1
+    var nextIncidentID: Int64 = 1
+    /// The engine's time in Unix milliseconds: the latest time it was given.
+    public internal(set) var now: Int64 = .min
+
+    public init(configuration: EngineConfiguration = EngineConfiguration()) {
+        self.configuration = configuration
+    }
+
+    // MARK: - Input
+
+    /// Processes `alerts` received at `at`, after applying every timeout due by then.
+    ///
+    /// Time never runs backwards: an `at` earlier than a previous one is
+    /// treated as the engine's current time.
+    public mutating func process(_ alerts: [Alert], at: Date) -> DeskChanges {
+        var changes = DeskChanges()
+        advance(to: at.unixMilliseconds, into: &changes)
+        for alert in alerts {
+            receive(alert, into: &changes)
+        }
+        return changes
+    }
+
+    /// Applies what time alone changes up to `date`: alerts whose `endsAt`
+    /// passed resolve (the resolve timeout), resolved incidents past their
+    /// hold time close.
+    public mutating func advance(to date: Date) -> DeskChanges {
+        var changes = DeskChanges()
+        advance(to: date.unixMilliseconds, into: &changes)
+        return changes
+    }
+
+    // MARK: - Reading state
+
+    /// An incident that is not closed.
+    public func incident(_ id: Int64) -> Incident? { incidents[id]?.incident }
+
+    /// A live alert occurrence (one whose incident is not closed).
+    public func alert(_ id: Int64) -> TrackedAlert? { alerts[id]?.alert }
+
+    /// The live occurrence of `fingerprint`, if any.
+    public func alert(fingerprint: Fingerprint) -> TrackedAlert? {
+        currentOccurrence[fingerprint].flatMap { alerts[$0]?.alert }
+    }
+
+    /// Incidents that are not closed, by id.
+    public var liveIncidents: [Incident] { incidents.values.map(\.incident).sorted { $0.id < $1.id } }
+
+    /// The ids of the alerts of a live incident, in the order they joined.
+    public func alertIDs(ofIncident id: Int64) -> [Int64] { incidents[id]?.members ?? [] }
+
+    /// Live alert occurrences, by id.
+    public var liveAlerts: [TrackedAlert] { alerts.values.map(\.alert).sorted { $0.id < $1.id } }
+
+    var window: Int64 { configuration.correlation.window.milliseconds }
+    var closeAfter: Int64 { configuration.closeAfter.milliseconds }
+}
+
+// MARK: - Internal state
+
+/// A point in time at which something may be due for the alert or incident `id`.
+struct Deadline: Comparable, Sendable {
+    var at: Int64
+    var id: Int64
+
+    static func < (lhs: Deadline, rhs: Deadline) -> Bool {
+        (lhs.at, lhs.id) < (rhs.at, rhs.id)
+    }
+}
+
+struct AlertEntry: Sendable {
+    var alert: TrackedAlert
+    /// The deadline this alert has in `expiries`, if any. At most one entry
+    /// per alert is live: a refresh that moves `endsAt` later changes nothing
+    /// until the old deadline comes due and is rescheduled.
+    var scheduledExpiry: Int64?
+}
+
+struct IncidentEntry: Sendable {
+    var incident: Incident
+    var members: [Int64] = []
+    /// Firing members per severity (indexed by `Severity.allCases` order).
+    var firingBySeverity = [Int](repeating: 0, count: Severity.allCases.count)
+    /// The worst severity of any member, firing or not.
+    var worstEver: Severity = .info
+
+    init(incident: Incident) {
+        self.incident = incident
+    }
+
+    /// The worst severity among firing members, or among all once none fires.
+    var severity: Severity {
+        for (index, severity) in Severity.allCases.enumerated().reversed() where firingBySeverity[index] > 0 {
+            return severity
+        }
+        return worstEver
+    }
+
+    mutating func countFiring(_ severity: Severity, by delta: Int) {
+        firingBySeverity[Severity.allCases.firstIndex(of: severity)!] += delta
+        incident.firingCount += delta
+    }
+}

@@ -1,0 +1,58 @@
+/// The identity of an alert: Alertmanager's 64-bit label-set hash.
+///
+/// FNV-1a 64 over the labels in ascending name order, each name and each value
+/// followed by a 0xFF separator byte (`model.labelSetToFingerprint` in
+/// prometheus/common). Using the same value as Alertmanager means an alert
+/// keeps its identity across Prometheus, Alertmanager webhooks and alertbridge,
+/// and an operator can search for the fingerprint Alertmanager shows.
+public struct Fingerprint: Hashable, Comparable, Sendable {
+    public let rawValue: UInt64
+
+    public init(rawValue: UInt64) {
+        self.rawValue = rawValue
+    }
+
+    /// The fingerprint of `labels`, as Alertmanager computes it.
+    public init(_ labels: LabelSet) {
+        var hash = Fingerprint.offsetBasis
+        for label in labels {
+            hash = Fingerprint.add(label.name, to: hash)
+            hash = (hash ^ 0xFF) &* Fingerprint.prime
+            hash = Fingerprint.add(label.value, to: hash)
+            hash = (hash ^ 0xFF) &* Fingerprint.prime
+        }
+        rawValue = hash
+    }
+
+    /// Parses 16 (or fewer) hexadecimal digits, as printed by ``hex``.
+    public init?(hex: some StringProtocol) {
+        guard !hex.isEmpty, hex.count <= 16, let value = UInt64(hex, radix: 16) else { return nil }
+        rawValue = value
+    }
+
+    /// 16 lowercase hexadecimal digits, zero padded (`%016x`).
+    public var hex: String {
+        let digits = String(rawValue, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    public static func < (lhs: Fingerprint, rhs: Fingerprint) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    static let offsetBasis: UInt64 = 14_695_981_039_346_656_037
+    static let prime: UInt64 = 1_099_511_628_211
+
+    private static func add(_ string: String, to hash: UInt64) -> UInt64 {
+        var hash = hash
+        var string = string
+        string.withUTF8 { bytes in
+            for byte in bytes {
+                hash = (hash ^ UInt64(byte)) &* prime
+            }
+        }
+        return hash
+    }
+}
+
+extension Fingerprint: CustomStringConvertible {
+    public var description: String { hex }
+}

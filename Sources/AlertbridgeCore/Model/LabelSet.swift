@@ -1,0 +1,132 @@
+/// A name/value pair of an alert's identity or description.
+public struct Label: Hashable, Sendable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// An immutable map of label names to values, kept sorted by name.
+///
+/// Sorted storage is what makes an alert's identity cheap and stable: the
+/// ``Fingerprint`` is a hash over the labels in name order, equal sets compare
+/// equal element by element, and JSON output has a deterministic key order.
+/// A sorted array of pairs is also several times smaller in memory than a
+/// `Dictionary`, which matters with a million open alerts.
+///
+/// ```swift
+/// let labels: LabelSet = ["alertname": "InstanceDown", "job": "api"]
+/// labels["job"]            // "api"
+/// labels.fingerprint       // 16 hex digits, as Alertmanager computes them
+/// ```
+public struct LabelSet: Hashable, Sendable {
+    /// The labels, sorted by name, names unique.
+    public private(set) var labels: [Label]
+
+    public static let empty = LabelSet()
+
+    public init() {
+        labels = []
+    }
+
+    /// Creates a set from pairs in any order; a later pair wins over an
+    /// earlier one with the same name.
+    public init(_ pairs: some Sequence<(String, String)>) {
+        var labels = pairs.map { Label($0.0, $0.1) }
+        // A stable sort keeps equal names in input order, so the last wins.
+        labels = labels.enumerated()
+            .sorted { $0.element.name < $1.element.name || ($0.element.name == $1.element.name && $0.offset < $1.offset) }
+            .map(\.element)
+        var unique: [Label] = []
+        unique.reserveCapacity(labels.count)
+        for label in labels {
+            if let last = unique.last, last.name == label.name {
+                unique[unique.count - 1] = label
+            } else {
+                unique.append(label)
+            }
+        }
+        self.labels = unique
+    }
+
+    public init(_ dictionary: [String: String]) {
+        labels = dictionary.map { Label($0.key, $0.value) }.sorted { $0.name < $1.name }
+    }
+
+    /// The value of the label `name`, or `nil` when the set has no such label.
+    public subscript(name: String) -> String? {
+        guard let index = index(of: name) else { return nil }
+        return labels[index].value
+    }
+
+    public var count: Int { labels.count }
+    public var isEmpty: Bool { labels.isEmpty }
+    public var names: [String] { labels.map(\.name) }
+
+    /// Returns a copy with `name` set to `value` (or removed when `value` is nil).
+    public func setting(_ name: String, to value: String?) -> LabelSet {
+        var copy = self
+        copy.set(name, to: value)
+        return copy
+    }
+
+    public mutating func set(_ name: String, to value: String?) {
+        let position = insertionPoint(of: name)
+        let exists = position < labels.count && labels[position].name == name
+        switch (exists, value) {
+        case (true, let value?): labels[position].value = value
+        case (true, nil): labels.remove(at: position)
+        case (false, let value?): labels.insert(Label(name, value), at: position)
+        case (false, nil): break
+        }
+    }
+
+    /// The labels named in `names`, in name order; missing ones are skipped.
+    public func restricted(to names: some Sequence<String>) -> LabelSet {
+        var result = LabelSet()
+        for name in names {
+            if let value = self[name] { result.set(name, to: value) }
+        }
+        return result
+    }
+
+    public var dictionary: [String: String] {
+        Dictionary(labels.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+    }
+
+    // Binary search: label sets are small, but a search costs no more than a scan.
+    private func insertionPoint(of name: String) -> Int {
+        var low = 0
+        var high = labels.count
+        while low < high {
+            let mid = (low + high) / 2
+            if labels[mid].name < name { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    private func index(of name: String) -> Int? {
+        let position = insertionPoint(of: name)
+        return position < labels.count && labels[position].name == name ? position : nil
+    }
+}
+
+extension LabelSet: Sequence {
+    public func makeIterator() -> IndexingIterator<[Label]> { labels.makeIterator() }
+}
+
+extension LabelSet: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self.init(elements)
+    }
+}
+
+extension LabelSet: CustomStringConvertible {
+    /// Prometheus notation: `{alertname="X", job="api"}`.
+    public var description: String {
+        "{" + labels.map { "\($0.name)=\"\(JSON.escapedContent($0.value))\"" }.joined(separator: ", ") + "}"
+    }
+}
