@@ -1,4 +1,4 @@
-public import OrderedCollections
+import OrderedCollections
 
 /// Running totals the engine keeps, for `/api/v1/stats` and noise reduction.
 public struct EngineCounters: Equatable, Sendable {
@@ -39,12 +39,12 @@ public struct EngineCounters: Equatable, Sendable {
 /// latest state of each.
 public struct DeskChanges: Sendable {
     /// Touched alert occurrences, latest state, in first-touched order.
-    public internal(set) var alerts: OrderedDictionary<Int64, TrackedAlert> = [:]
+    var alertsByID: OrderedDictionary<Int64, TrackedAlert> = [:]
     /// The subset of ``alerts`` created in this step (they need an insert and
     /// an `incident_alerts` link rather than an update).
     public internal(set) var createdAlertIDs: Set<Int64> = []
     /// Touched incidents, latest state, in first-touched order.
-    public internal(set) var incidents: OrderedDictionary<Int64, Incident> = [:]
+    var incidentsByID: OrderedDictionary<Int64, Incident> = [:]
     /// Timeline entries, in the order they happened.
     public internal(set) var events: [IncidentEvent] = []
     /// One verdict per alert given to ``Engine/process(_:at:)``, in input order.
@@ -53,15 +53,23 @@ public struct DeskChanges: Sendable {
 
     public init() {}
 
+    /// Touched alert occurrences, latest state, in first-touched order.
+    public var alerts: [TrackedAlert] { Array(alertsByID.values) }
+    /// Touched incidents, latest state, in first-touched order.
+    public var incidents: [Incident] { Array(incidentsByID.values) }
+
+    public func alert(_ id: Int64) -> TrackedAlert? { alertsByID[id] }
+    public func incident(_ id: Int64) -> Incident? { incidentsByID[id] }
+
     public var isEmpty: Bool {
-        alerts.isEmpty && incidents.isEmpty && events.isEmpty && counters == EngineCounters()
+        alertsByID.isEmpty && incidentsByID.isEmpty && events.isEmpty && counters == EngineCounters()
     }
 
     /// Appends `other`, a later step: its states replace this one's.
     public mutating func merge(_ other: DeskChanges) {
-        for (id, alert) in other.alerts { alerts[id] = alert }
+        for (id, alert) in other.alertsByID { alertsByID[id] = alert }
         createdAlertIDs.formUnion(other.createdAlertIDs)
-        for (id, incident) in other.incidents { incidents[id] = incident }
+        for (id, incident) in other.incidentsByID { incidentsByID[id] = incident }
         events.append(contentsOf: other.events)
         verdicts.append(contentsOf: other.verdicts)
         counters += other.counters

@@ -18,6 +18,10 @@ public enum IncidentCommandError: Error, Equatable, Sendable, CustomStringConver
     }
 }
 
+/// Operator commands. They check before they change anything, so a refused
+/// command leaves the engine untouched; they do not apply deadlines, so
+/// callers advance the engine to the command's time first (otherwise an
+/// incident due to close would still accept an acknowledgement).
 extension Engine {
     /// An operator takes the incident. Acknowledging an acknowledged incident
     /// changes nothing; a resolved one cannot be acknowledged.
@@ -25,7 +29,6 @@ extension Engine {
         incident id: Int64, at: Date, by actor: String, note: String? = nil
     ) throws(IncidentCommandError) -> DeskChanges {
         var changes = DeskChanges()
-        advance(to: at.unixMilliseconds, into: &changes)
         guard let entry = incidents[id] else { throw .unknownIncident(id) }
         switch entry.incident.status {
         case .acknowledged:
@@ -33,13 +36,14 @@ extension Engine {
         case .resolved, .closed:
             throw .notAllowed(incident: id, status: entry.incident.status, action: "acknowledged")
         case .open:
+            now = max(now, at.unixMilliseconds)
             let date = Date(unixMilliseconds: now)
             incidents[id]!.incident.status = .acknowledged
             incidents[id]!.incident.acknowledgedAt = date
             incidents[id]!.incident.acknowledgedBy = actor
             incidents[id]!.incident.updatedAt = date
             changes.events.append(IncidentEvent(incidentID: id, at: date, kind: .acknowledged, detail: note ?? "acknowledged", actor: actor))
-            changes.incidents[id] = incidents[id]!.incident
+            changes.incidentsByID[id] = incidents[id]!.incident
             return changes
         }
     }
@@ -52,9 +56,9 @@ extension Engine {
         incident id: Int64, at: Date, by actor: String, note: String? = nil
     ) throws(IncidentCommandError) -> DeskChanges {
         var changes = DeskChanges()
-        advance(to: at.unixMilliseconds, into: &changes)
         guard let entry = incidents[id] else { throw .unknownIncident(id) }
         guard entry.incident.status.isActive else { return changes }
+        now = max(now, at.unixMilliseconds)
         resolveIncident(id, at: now, by: actor, detail: note ?? "resolved by \(actor)", into: &changes)
         return changes
     }

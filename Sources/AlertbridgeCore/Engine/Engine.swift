@@ -47,11 +47,17 @@ public struct Engine: Sendable {
     /// treated as the engine's current time.
     public mutating func process(_ alerts: [Alert], at: Date) -> DeskChanges {
         var changes = DeskChanges()
+        process(alerts, at: at, into: &changes)
+        return changes
+    }
+
+    /// Like ``process(_:at:)``, adding to `changes`: a batch of inbox entries
+    /// accumulates into one set of changes without merging step by step.
+    public mutating func process(_ alerts: [Alert], at: Date, into changes: inout DeskChanges) {
         advance(to: at.unixMilliseconds, into: &changes)
         for alert in alerts {
             receive(alert, into: &changes)
         }
-        return changes
     }
 
     /// Applies what time alone changes up to `date`: alerts whose `endsAt`
@@ -59,8 +65,12 @@ public struct Engine: Sendable {
     /// hold time close.
     public mutating func advance(to date: Date) -> DeskChanges {
         var changes = DeskChanges()
-        advance(to: date.unixMilliseconds, into: &changes)
+        advance(to: date, into: &changes)
         return changes
+    }
+
+    public mutating func advance(to date: Date, into changes: inout DeskChanges) {
+        advance(to: date.unixMilliseconds, into: &changes)
     }
 
     // MARK: - Reading state

@@ -29,6 +29,18 @@ public struct EngineSnapshot: Equatable, Sendable {
 }
 
 extension Engine {
+    /// The engine's clock and id counters: what the store keeps beside the
+    /// alerts and incidents to restore the engine exactly.
+    public struct Marks: Equatable, Sendable {
+        public var now: Int64
+        public var nextAlertID: Int64
+        public var nextIncidentID: Int64
+    }
+
+    public var marks: Marks {
+        Marks(now: now, nextAlertID: nextAlertID, nextIncidentID: nextIncidentID)
+    }
+
     /// The state to persist or compare, sorted by id.
     public var snapshot: EngineSnapshot {
         EngineSnapshot(

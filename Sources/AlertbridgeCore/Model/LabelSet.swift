@@ -52,6 +52,22 @@ public struct LabelSet: Hashable, Sendable {
         self.labels = unique
     }
 
+    /// Creates a set from labels already sorted by name with unique names, as
+    /// a set's own `labels` are; anything else falls back to sorting.
+    public init(sortedLabels: [Label]) {
+        var isSorted = true
+        for index in sortedLabels.indices.dropFirst() where sortedLabels[index - 1].name >= sortedLabels[index].name {
+            isSorted = false
+            break
+        }
+        if isSorted {
+            self.init()
+            self.labels = sortedLabels
+        } else {
+            self.init(sortedLabels.map { ($0.name, $0.value) })
+        }
+    }
+
     public init(_ dictionary: [String: String]) {
         labels = dictionary.map { Label($0.key, $0.value) }.sorted { $0.name < $1.name }
     }

@@ -68,7 +68,11 @@ public enum RFC3339 {
                 index += 1
             }
             guard fractionDigits > 0 else { return nil }
-            for _ in fractionDigits..<3 where fractionDigits < 3 { milliseconds *= 10 }
+            var scale = fractionDigits
+            while scale < 3 {
+                milliseconds *= 10
+                scale += 1
+            }
         }
 
         var offsetSeconds = 0

@@ -70,8 +70,8 @@ extension Engine {
             resolveIncident(incidentID, at: now, by: "engine", detail: "its only alert arrived resolved", into: &changes)
         }
         refreshSeverity(of: incidentID)
-        changes.alerts[id] = tracked
-        changes.incidents[incidentID] = incidents[incidentID]!.incident
+        changes.alertsByID[id] = tracked
+        changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
     }
 
     func isWithinWindow(_ incident: Incident) -> Bool {

@@ -70,8 +70,8 @@ extension Engine {
         let incidentID = alerts[id]!.alert.incidentID
         noteActivity(incidentID)
         changes.counters.duplicates += 1
-        changes.alerts[id] = alerts[id]!.alert
-        changes.incidents[incidentID] = incidents[incidentID]!.incident
+        changes.alertsByID[id] = alerts[id]!.alert
+        changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
         changes.verdicts.append(.duplicate(alert: id, incident: incidentID))
     }
 
@@ -79,7 +79,7 @@ extension Engine {
         alerts[id]!.alert.duplicateCount += 1
         alerts[id]!.alert.lastSeenAt = Date(unixMilliseconds: now)
         changes.counters.stale += 1
-        changes.alerts[id] = alerts[id]!.alert
+        changes.alertsByID[id] = alerts[id]!.alert
         changes.verdicts.append(.stale(alert: id, incident: alerts[id]!.alert.incidentID, reason: reason))
     }
 
@@ -112,8 +112,8 @@ extension Engine {
             reopen(incidentID, because: "alert \(tracked.fingerprint) fired again", into: &changes)
         }
         refreshSeverity(of: incidentID)
-        changes.alerts[id] = tracked
-        changes.incidents[incidentID] = incidents[incidentID]!.incident
+        changes.alertsByID[id] = tracked
+        changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
         changes.verdicts.append(.refired(alert: id, incident: incidentID))
     }
 }

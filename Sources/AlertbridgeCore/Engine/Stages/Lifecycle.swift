@@ -69,8 +69,8 @@ extension Engine {
             resolveIncident(incidentID, at: time, by: "engine", detail: "all alerts resolved", into: &changes)
         }
         refreshSeverity(of: incidentID)
-        changes.alerts[id] = tracked
-        changes.incidents[incidentID] = incidents[incidentID]!.incident
+        changes.alertsByID[id] = tracked
+        changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
     }
 
     mutating func resolveIncident(_ id: Int64, at time: Int64, by actor: String, detail: String, into changes: inout DeskChanges) {
@@ -82,7 +82,7 @@ extension Engine {
         closings.insert(Deadline(at: time + closeAfter, id: id))
         changes.events.append(
             IncidentEvent(incidentID: id, at: date, kind: .resolved, detail: detail, actor: actor == "engine" ? nil : actor))
-        changes.incidents[id] = incidents[id]!.incident
+        changes.incidentsByID[id] = incidents[id]!.incident
     }
 
     mutating func reopen(_ id: Int64, because detail: String, into changes: inout DeskChanges) {
@@ -95,7 +95,7 @@ extension Engine {
         incidents[id]!.incident.reopenCount += 1
         incidents[id]!.incident.updatedAt = at
         changes.events.append(IncidentEvent(incidentID: id, at: at, kind: .reopened, detail: detail))
-        changes.incidents[id] = incidents[id]!.incident
+        changes.incidentsByID[id] = incidents[id]!.incident
     }
 
     /// Closes a resolved incident whose hold time has passed and forgets it
@@ -116,7 +116,7 @@ extension Engine {
                 member.status = .resolved
                 member.resolvedAt = at
                 member.resolution = .incidentClosed
-                changes.alerts[memberID] = member
+                changes.alertsByID[memberID] = member
             }
         }
         var incident = entry.incident
@@ -128,8 +128,8 @@ extension Engine {
             incidentByGroup[incident.groupKey] = nil
         }
         changes.events.append(
-            IncidentEvent(incidentID: incident.id, at: at, kind: .closed, detail: "resolved for \(Engine.describe(milliseconds: closeAfter))"))
-        changes.incidents[incident.id] = incident
+            IncidentEvent(incidentID: incident.id, at: at, kind: .closed, detail: "resolved for \(DurationText.format(configuration.closeAfter))"))
+        changes.incidentsByID[incident.id] = incident
     }
 
     /// Records that an alert of the incident was received now.
@@ -143,13 +143,5 @@ extension Engine {
         let severity = incidents[incidentID]!.severity
         incidents[incidentID]!.incident.severity = severity
         incidents[incidentID]!.incident.priority = Priority(defaultFor: severity)
-    }
-
-    /// `1h`, `10m`, `90s`, `1500ms`.
-    static func describe(milliseconds: Int64) -> String {
-        if milliseconds % 3_600_000 == 0 { return "\(milliseconds / 3_600_000)h" }
-        if milliseconds % 60_000 == 0 { return "\(milliseconds / 60_000)m" }
-        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
-        return "\(milliseconds)ms"
     }
 }
