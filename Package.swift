@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -36,6 +37,7 @@ let package = Package(
             dependencies: [
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -65,6 +67,7 @@ let package = Package(
                 "AlertbridgeIngest",
                 "AlertbridgeStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,6 +78,8 @@ let package = Package(
         .executableTarget(
             name: "alertbridge",
             dependencies: [
+                "AlertbridgeCore",
+                "AlertbridgeStore",
                 "AlertbridgeServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -114,9 +119,10 @@ let package = Package(
         .testTarget(
             name: "AlertbridgeServerTests",
             dependencies: [
-                "AlertbridgeServer", "AlertbridgeTestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "AlertbridgeCore", "AlertbridgeServer", "AlertbridgeStore", "AlertbridgeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

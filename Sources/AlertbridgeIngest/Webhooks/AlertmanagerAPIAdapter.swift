@@ -1,0 +1,60 @@
+public import AlertbridgeCore
+public import Foundation
+public import NIOCore
+
+/// `POST /api/v2/alerts`: Alertmanager's API, as Prometheus sends it.
+///
+/// The body is a JSON array of postable alerts. Semantics are Alertmanager's:
+/// a missing `startsAt` means now; a missing `endsAt` means now plus the
+/// resolve timeout, so an alert that stops being re-sent resolves by itself;
+/// an `endsAt` at or before the time of receipt means resolved.
+public struct AlertmanagerAPIAdapter: IngestAdapter {
+    public var source: String { "prometheus" }
+    /// How long an alert without `endsAt` stays firing without a refresh.
+    public var resolveTimeout: Duration
+    public var limits: IngestLimits
+
+    public init(resolveTimeout: Duration = .seconds(300), limits: IngestLimits = IngestLimits()) {
+        self.resolveTimeout = resolveTimeout
+        self.limits = limits
+    }
+
+    public func decode(_ body: ByteBuffer, receivedAt: Date) throws(IngestError) -> [Alert] {
+        let root = try parseJSON(body, limits: limits)
+        guard case .array(let elements) = root else {
+            throw IngestError(path: "body", "expected a JSON array of alerts, got \(root.kindDescription)")
+        }
+        try PayloadFields.checkCount(elements.count, "body", limits: limits)
+        let timeout = resolveTimeout.milliseconds
+        var alerts: [Alert] = []
+        alerts.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
+            _ = try PayloadFields.object(element, "[\(index)]", what: "an alert object")
+            let labels = try PayloadFields.labels(
+                element["labels"], "[\(index)].labels", limits: limits, valueLimit: limits.maxLabelValueBytes, required: true)
+            let annotations = try PayloadFields.labels(
+                element["annotations"], "[\(index)].annotations", limits: limits, valueLimit: limits.maxAnnotationValueBytes,
+                required: false)
+            let startsAt = try PayloadFields.time(element["startsAt"], "[\(index)].startsAt") ?? receivedAt
+            var endsAt = try PayloadFields.time(element["endsAt"], "[\(index)].endsAt")
+            if let end = endsAt, end < startsAt {
+                throw IngestError(path: "[\(index)].endsAt", "must not be before startsAt")
+            }
+            let status: AlertStatus
+            if let end = endsAt, end <= receivedAt {
+                status = .resolved
+            } else {
+                status = .firing
+                if endsAt == nil {
+                    endsAt = Date(unixMilliseconds: receivedAt.unixMilliseconds + timeout)
+                }
+            }
+            alerts.append(
+                Alert(
+                    source: source, labels: labels, annotations: annotations, status: status, startsAt: startsAt, endsAt: endsAt,
+                    receivedAt: receivedAt,
+                    generatorURL: try PayloadFields.optionalString(element["generatorURL"], "[\(index)].generatorURL")))
+        }
+        return alerts
+    }
+}
