@@ -258,35 +258,9 @@ private let diskFull: LabelSet = ["alertname": "DiskFull", "instance": "web-1", 
 }
 
 @Suite struct DeterminismTests {
-    /// A storm with repeats, resolutions, refreshes and timeouts, seeded.
-    static func storm(seed: UInt64, count: Int) -> [(Double, [Alert])] {
-        var generator = SeededGenerator(seed: seed)
-        var batches: [(Double, [Alert])] = []
-        var now = 0.0
-        for _ in 0..<count {
-            now += Double(generator.next() % 20)
-            var batch: [Alert] = []
-            for _ in 0..<(1 + generator.next() % 5) {
-                let service = ["api", "db", "web", "queue"][Int(generator.next() % 4)]
-                let instance = "i-\(generator.next() % 6)"
-                let labels: LabelSet = [
-                    "alertname": ["Down", "Slow", "Full"][Int(generator.next() % 3)], "service": service, "env": "prod",
-                    "instance": instance, "severity": ["critical", "warning", "info"][Int(generator.next() % 3)],
-                ]
-                switch generator.next() % 4 {
-                case 0: batch.append(alert(labels, status: .resolved, startsAt: max(0, now - 100), endsAt: now, at: now))
-                case 1: batch.append(alert(labels, startsAt: max(0, now - 50), endsAt: now + 120, at: now))
-                default: batch.append(alert(labels, startsAt: max(0, now - 50), at: now))
-                }
-            }
-            batches.append((now, batch))
-        }
-        return batches
-    }
-
     @Test("the same input gives the same incidents, twice")
     func sameTwice() {
-        let storm = Self.storm(seed: 42, count: 500)
+        let storm = StormFixture.storm(seed: 42, count: 500)
         var a = Engine(configuration: EngineConfiguration(closeAfter: .seconds(900)))
         var b = Engine(configuration: EngineConfiguration(closeAfter: .seconds(900)))
         for (at, alerts) in storm {
@@ -300,7 +274,7 @@ private let diskFull: LabelSet = ["alertname": "DiskFull", "instance": "web-1", 
     @Test("restoring a snapshot mid-storm continues exactly as without the interruption", arguments: [1, 137, 250, 499])
     func restoreContinues(cut: Int) {
         let configuration = EngineConfiguration(closeAfter: .seconds(900))
-        let storm = Self.storm(seed: 7, count: 500)
+        let storm = StormFixture.storm(seed: 7, count: 500)
         var uninterrupted = Engine(configuration: configuration)
         var first = Engine(configuration: configuration)
         var uninterruptedChanges: [DeskChanges] = []
@@ -319,18 +293,5 @@ private let diskFull: LabelSet = ["alertname": "DiskFull", "instance": "web-1", 
         }
         #expect(resumed.snapshot == uninterrupted.snapshot)
         #expect(resumedChanges.map(\.verdicts) == uninterruptedChanges.map(\.verdicts))
-    }
-}
-
-/// SplitMix64: a tiny deterministic generator so storms are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

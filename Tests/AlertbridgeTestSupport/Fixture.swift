@@ -52,3 +52,22 @@ public enum Fixture {
         return value
     }
 }
+
+/// A fresh directory under the system's temporary directory, removed when
+/// the value is released.
+public final class TemporaryDirectory: Sendable {
+    public let url: URL
+
+    public init(_ name: String = "alertbridge") {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    public func path(_ file: String) -> String {
+        url.appendingPathComponent(file).path
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: url)
+    }
+}

@@ -1,0 +1,159 @@
+public import AlertbridgeCore
+public import Foundation
+
+/// The inbox's compact binary form of normalized alerts.
+///
+/// The inbox stores what adapters produced, not JSON: the engine reads every
+/// entry back, and a length-prefixed layout decodes several times faster
+/// than any text format. Layout (version 1), integers as LEB128 varints,
+/// times as zigzag varints of Unix milliseconds, strings as length + UTF-8:
+///
+/// ```
+/// version count { source labels annotations status startsAt endsAt? receivedAt generatorURL? }*
+/// labels = count { name value }*
+/// ```
+public enum AlertCodec {
+    public static let version: UInt8 = 1
+
+    public static func encode(_ alerts: [Alert]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(alerts.count * 256)
+        output.append(version)
+        writeVarint(UInt64(alerts.count), to: &output)
+        for alert in alerts {
+            writeString(alert.source, to: &output)
+            writeLabels(alert.labels, to: &output)
+            writeLabels(alert.annotations, to: &output)
+            output.append(alert.status == .firing ? 0 : 1)
+            writeTime(alert.startsAt, to: &output)
+            if let endsAt = alert.endsAt {
+                output.append(1)
+                writeTime(endsAt, to: &output)
+            } else {
+                output.append(0)
+            }
+            writeTime(alert.receivedAt, to: &output)
+            if let url = alert.generatorURL {
+                output.append(1)
+                writeString(url, to: &output)
+            } else {
+                output.append(0)
+            }
+        }
+        return output
+    }
+
+    public struct DecodingError: Error, CustomStringConvertible {
+        public var offset: Int
+        public var description: String { "corrupt inbox entry at byte \(offset)" }
+    }
+
+    public static func decode(_ bytes: some ContiguousBytes) throws -> [Alert] {
+        try bytes.withUnsafeBytes { raw in
+            var reader = Reader(bytes: raw)
+            guard try reader.byte() == version else { throw DecodingError(offset: 0) }
+            let count = try reader.count()
+            var alerts: [Alert] = []
+            alerts.reserveCapacity(count)
+            for _ in 0..<count {
+                let source = try reader.string()
+                let labels = try reader.labels()
+                let annotations = try reader.labels()
+                let status: AlertStatus = try reader.byte() == 0 ? .firing : .resolved
+                let startsAt = try reader.time()
+                let endsAt = try reader.byte() == 1 ? try reader.time() : nil
+                let receivedAt = try reader.time()
+                let generatorURL = try reader.byte() == 1 ? try reader.string() : nil
+                alerts.append(
+                    Alert(
+                        source: source, labels: labels, annotations: annotations, status: status,
+                        startsAt: startsAt, endsAt: endsAt, receivedAt: receivedAt, generatorURL: generatorURL))
+            }
+            return alerts
+        }
+    }
+
+    // MARK: - Writing
+
+    private static func writeVarint(_ value: UInt64, to output: inout [UInt8]) {
+        var value = value
+        while value >= 0x80 {
+            output.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        output.append(UInt8(value))
+    }
+
+    private static func writeTime(_ date: Date, to output: inout [UInt8]) {
+        let milliseconds = date.unixMilliseconds
+        writeVarint(UInt64(bitPattern: (milliseconds << 1) ^ (milliseconds >> 63)), to: &output)
+    }
+
+    private static func writeString(_ string: String, to output: inout [UInt8]) {
+        writeVarint(UInt64(string.utf8.count), to: &output)
+        output.append(contentsOf: string.utf8)
+    }
+
+    private static func writeLabels(_ labels: LabelSet, to output: inout [UInt8]) {
+        writeVarint(UInt64(labels.count), to: &output)
+        for label in labels {
+            writeString(label.name, to: &output)
+            writeString(label.value, to: &output)
+        }
+    }
+
+    // MARK: - Reading
+
+    private struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        var offset = 0
+
+        mutating func byte() throws -> UInt8 {
+            guard offset < bytes.count else { throw DecodingError(offset: offset) }
+            defer { offset += 1 }
+            return bytes[offset]
+        }
+
+        mutating func varint() throws -> UInt64 {
+            var result: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                let byte = try byte()
+                guard shift < 64 else { throw DecodingError(offset: offset) }
+                result |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return result }
+                shift += 7
+            }
+        }
+
+        /// A varint used as a count or length: never more than the bytes left.
+        mutating func count() throws -> Int {
+            let value = try varint()
+            guard value <= UInt64(bytes.count - offset) else { throw DecodingError(offset: offset) }
+            return Int(value)
+        }
+
+        mutating func time() throws -> Date {
+            let zigzag = try varint()
+            let milliseconds = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
+            return Date(unixMilliseconds: milliseconds)
+        }
+
+        mutating func string() throws -> String {
+            let length = try count()
+            defer { offset += length }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length]), as: UTF8.self)
+        }
+
+        mutating func labels() throws -> LabelSet {
+            let count = try count()
+            var labels: [Label] = []
+            labels.reserveCapacity(count)
+            for _ in 0..<count {
+                let name = try string()
+                labels.append(Label(name, try string()))
+            }
+            return LabelSet(sortedLabels: labels)
+        }
+    }
+}

@@ -1,0 +1,208 @@
+public import AlertbridgeCore
+import Foundation
+public import GRDB
+
+/// Read-only queries over the desk store, shared by the HTTP API and the CLI.
+///
+/// Every statement is prepared with bound parameters; filters only choose
+/// among fixed SQL fragments.
+public struct DeskQueries: Sendable {
+    let reader: any DatabaseReader
+
+    public init(reader: any DatabaseReader) {
+        self.reader = reader
+    }
+
+    // MARK: - Incidents
+
+    public struct IncidentFilter: Sendable, Equatable {
+        public var statuses: [Incident.Status]
+        public var priority: Priority?
+        public var service: String?
+        public var limit: Int
+
+        public init(statuses: [Incident.Status] = [], priority: Priority? = nil, service: String? = nil, limit: Int = 100) {
+            self.statuses = statuses
+            self.priority = priority
+            self.service = service
+            self.limit = limit
+        }
+    }
+
+    /// Incidents matching `filter`, newest first.
+    public func incidents(_ filter: IncidentFilter = IncidentFilter()) async throws -> [Incident] {
+        try await reader.read { db in
+            var clauses: [String] = []
+            var arguments = StatementArguments()
+            if !filter.statuses.isEmpty {
+                clauses.append("status IN (\(filter.statuses.map { _ in "?" }.joined(separator: ", ")))")
+                for status in filter.statuses { _ = arguments.append(contentsOf: [status.rawValue]) }
+            }
+            if let priority = filter.priority {
+                clauses.append("priority = ?")
+                _ = arguments.append(contentsOf: [priority.rawValue])
+            }
+            if let service = filter.service {
+                clauses.append("service = ?")
+                _ = arguments.append(contentsOf: [service])
+            }
+            _ = arguments.append(contentsOf: [filter.limit])
+            let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            return try Row.fetchAll(db, sql: "SELECT * FROM incidents \(whereClause) ORDER BY id DESC LIMIT ?", arguments: arguments)
+                .map(Self.incident(from:))
+        }
+    }
+
+    /// An incident with its alerts (in joining order) and its timeline.
+    public struct IncidentDetail: Sendable {
+        public var incident: Incident
+        public var alerts: [TrackedAlert]
+        public var events: [IncidentEvent]
+    }
+
+    public func incident(id: Int64) async throws -> IncidentDetail? {
+        try await reader.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM incidents WHERE id = ?", arguments: [id]) else { return nil }
+            let alerts = try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE incident_id = ? ORDER BY id", arguments: [id])
+                .map(Self.alert(from:))
+            let events = try Row.fetchAll(db, sql: "SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id", arguments: [id])
+                .map(Self.event(from:))
+            return IncidentDetail(incident: try Self.incident(from: row), alerts: alerts, events: events)
+        }
+    }
+
+    // MARK: - Alerts
+
+    public struct AlertFilter: Sendable, Equatable {
+        public var fingerprint: Fingerprint?
+        public var status: AlertStatus?
+        public var limit: Int
+
+        public init(fingerprint: Fingerprint? = nil, status: AlertStatus? = nil, limit: Int = 100) {
+            self.fingerprint = fingerprint
+            self.status = status
+            self.limit = limit
+        }
+    }
+
+    /// Alert occurrences matching `filter`, newest first.
+    public func alerts(_ filter: AlertFilter = AlertFilter()) async throws -> [TrackedAlert] {
+        try await reader.read { db in
+            var clauses: [String] = []
+            var arguments = StatementArguments()
+            if let fingerprint = filter.fingerprint {
+                clauses.append("fingerprint = ?")
+                _ = arguments.append(contentsOf: [fingerprint.hex])
+            }
+            if let status = filter.status {
+                clauses.append("status = ?")
+                _ = arguments.append(contentsOf: [status.rawValue])
+            }
+            _ = arguments.append(contentsOf: [filter.limit])
+            let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            return try Row.fetchAll(db, sql: "SELECT * FROM alerts \(whereClause) ORDER BY id DESC LIMIT ?", arguments: arguments)
+                .map(Self.alert(from:))
+        }
+    }
+
+    // MARK: - Stats
+
+    /// What the bridge has done: the engine's counters and the desk's state.
+    public struct Stats: Sendable, Equatable {
+        public var counters: EngineCounters
+        public var incidentsByStatus: [Incident.Status: Int]
+        public var alertsFiring: Int
+        /// Inbox entries committed but not yet processed by the engine.
+        public var inboxBacklog: Int64
+        public var inboxSequence: Int64
+        public var engineSequence: Int64
+    }
+
+    public func stats() async throws -> Stats {
+        try await reader.read { db in
+            var counters = EngineCounters()
+            for row in try Row.fetchAll(db, sql: "SELECT name, value FROM counters") {
+                let value: Int = row["value"]
+                switch row["name"] as String {
+                case "alerts_received": counters.received = value
+                case "alerts_duplicate": counters.duplicates = value
+                case "alerts_stale": counters.stale = value
+                case "alerts_created": counters.alertsCreated = value
+                case "incidents_opened": counters.incidentsOpened = value
+                case "alerts_resolved_by_timeout": counters.resolvedByTimeout = value
+                default: break
+                }
+            }
+            var byStatus: [Incident.Status: Int] = [:]
+            for status in Incident.Status.allCases { byStatus[status] = 0 }
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM incidents GROUP BY status") {
+                if let status = Incident.Status(rawValue: row["status"]) { byStatus[status] = row["n"] }
+            }
+            let firing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alerts WHERE status = 'firing'") ?? 0
+            let inboxSequence = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM inbox") ?? 0
+            let engineSequence = try Int64.fetchOne(db, sql: "SELECT inbox_seq FROM engine_state WHERE id = 1") ?? 0
+            return Stats(
+                counters: counters, incidentsByStatus: byStatus, alertsFiring: firing,
+                inboxBacklog: max(0, inboxSequence - engineSequence), inboxSequence: inboxSequence, engineSequence: engineSequence)
+        }
+    }
+
+    /// SQLite's `PRAGMA integrity_check`: `ok` for a sound file.
+    public func integrityCheck() async throws -> String {
+        try await reader.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    }
+
+    // MARK: - Rows
+
+    static func incident(from row: Row) throws -> Incident {
+        Incident(
+            id: row["id"], title: row["title"],
+            severity: try enumValue(row, "severity"), priority: try enumValue(row, "priority"), status: try enumValue(row, "status"),
+            groupKey: row["group_key"], groupLabels: try labels(row, "group_labels"),
+            openedAt: date(row, "opened_at")!, firstAlertAt: date(row, "first_alert_at")!, lastAlertAt: date(row, "last_alert_at")!,
+            alertCount: row["alert_count"], firingCount: row["firing_count"],
+            acknowledgedAt: date(row, "acknowledged_at"), acknowledgedBy: row["acknowledged_by"],
+            resolvedAt: date(row, "resolved_at"), resolvedBy: row["resolved_by"], closedAt: date(row, "closed_at"),
+            reopenCount: row["reopen_count"], updatedAt: date(row, "updated_at")!)
+    }
+
+    static func alert(from row: Row) throws -> TrackedAlert {
+        let fingerprintHex: String = row["fingerprint"]
+        guard let fingerprint = Fingerprint(hex: fingerprintHex) else {
+            throw StoreError("alerts row \(row["id"] as Int64): bad fingerprint \(fingerprintHex)")
+        }
+        let resolution: String? = row["resolution"]
+        return TrackedAlert(
+            id: row["id"], fingerprint: fingerprint, incidentID: row["incident_id"], source: row["source"],
+            labels: try labels(row, "labels"), annotations: try labels(row, "annotations"), generatorURL: row["generator_url"],
+            status: try enumValue(row, "status"), startsAt: date(row, "starts_at")!, endsAt: date(row, "ends_at"),
+            firstSeenAt: date(row, "first_seen_at")!, lastSeenAt: date(row, "last_seen_at")!, resolvedAt: date(row, "resolved_at"),
+            resolution: resolution.flatMap(TrackedAlert.Resolution.init(rawValue:)),
+            duplicateCount: row["duplicate_count"], refireCount: row["refire_count"], joinReason: row["join_reason"])
+    }
+
+    static func event(from row: Row) throws -> IncidentEvent {
+        let fingerprint: String? = row["fingerprint"]
+        return IncidentEvent(
+            incidentID: row["incident_id"], at: date(row, "at")!, kind: try enumValue(row, "kind"), alertID: row["alert_id"],
+            fingerprint: fingerprint.flatMap { Fingerprint(hex: $0) }, detail: row["detail"], actor: row["actor"])
+    }
+
+    private static func date(_ row: Row, _ column: String) -> Date? {
+        (row[column] as Int64?).map(Date.init(unixMilliseconds:))
+    }
+
+    private static func labels(_ row: Row, _ column: String) throws -> LabelSet {
+        let text: String = row[column]
+        guard let labels = JSON.labelSet(fromObject: text) else {
+            throw StoreError("\(column) of a row is not a JSON object of strings")
+        }
+        return labels
+    }
+
+    private static func enumValue<Value: RawRepresentable>(_ row: Row, _ column: String) throws -> Value where Value.RawValue == String {
+        let text: String = row[column]
+        guard let value = Value(rawValue: text) else { throw StoreError("unexpected \(column) \"\(text)\"") }
+        return value
+    }
+}

@@ -1,0 +1,116 @@
+import GRDB
+
+/// The desk store's schema history. Migrations are frozen: never edit one
+/// that has shipped, add a new one. `docs/schema.md` documents every column.
+///
+/// Times are Unix milliseconds (INTEGER, UTC); label maps are JSON objects
+/// (TEXT), readable with SQLite's `json_extract`.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: inbox, alerts, incidents, timeline") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE inbox (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        received_at INTEGER NOT NULL,
+                        source TEXT NOT NULL,
+                        alert_count INTEGER NOT NULL CHECK (alert_count >= 0),
+                        alerts BLOB NOT NULL,
+                        body BLOB
+                    );
+
+                    CREATE TABLE engine_state (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        inbox_seq INTEGER NOT NULL,
+                        engine_now INTEGER NOT NULL,
+                        next_alert_id INTEGER NOT NULL,
+                        next_incident_id INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    INSERT INTO engine_state (id, inbox_seq, engine_now, next_alert_id, next_incident_id, updated_at)
+                        VALUES (1, 0, -9223372036854775808, 1, 1, 0);
+
+                    CREATE TABLE incidents (
+                        id INTEGER PRIMARY KEY,
+                        title TEXT NOT NULL,
+                        severity TEXT NOT NULL CHECK (severity IN ('critical', 'major', 'minor', 'warning', 'info')),
+                        priority TEXT NOT NULL CHECK (priority IN ('P1', 'P2', 'P3', 'P4', 'P5')),
+                        status TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved', 'closed')),
+                        group_key TEXT NOT NULL,
+                        group_labels TEXT NOT NULL,
+                        service TEXT,
+                        env TEXT,
+                        opened_at INTEGER NOT NULL,
+                        first_alert_at INTEGER NOT NULL,
+                        last_alert_at INTEGER NOT NULL,
+                        alert_count INTEGER NOT NULL,
+                        firing_count INTEGER NOT NULL,
+                        acknowledged_at INTEGER,
+                        acknowledged_by TEXT,
+                        resolved_at INTEGER,
+                        resolved_by TEXT,
+                        closed_at INTEGER,
+                        reopen_count INTEGER NOT NULL DEFAULT 0,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX incidents_by_status ON incidents (status, id);
+                    CREATE INDEX incidents_by_service ON incidents (service, id);
+
+                    CREATE TABLE alerts (
+                        id INTEGER PRIMARY KEY,
+                        fingerprint TEXT NOT NULL,
+                        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+                        source TEXT NOT NULL,
+                        alertname TEXT,
+                        severity TEXT,
+                        status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+                        labels TEXT NOT NULL,
+                        annotations TEXT NOT NULL,
+                        generator_url TEXT,
+                        starts_at INTEGER NOT NULL,
+                        ends_at INTEGER,
+                        first_seen_at INTEGER NOT NULL,
+                        last_seen_at INTEGER NOT NULL,
+                        resolved_at INTEGER,
+                        resolution TEXT CHECK (resolution IN ('sender', 'timeout', 'incident_closed')),
+                        duplicate_count INTEGER NOT NULL,
+                        refire_count INTEGER NOT NULL,
+                        join_reason TEXT NOT NULL
+                    );
+                    CREATE INDEX alerts_by_fingerprint ON alerts (fingerprint, id);
+                    CREATE INDEX alerts_by_incident ON alerts (incident_id, id);
+                    CREATE INDEX alerts_by_status ON alerts (status, id);
+
+                    CREATE TABLE incident_alerts (
+                        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+                        alert_id INTEGER NOT NULL REFERENCES alerts (id),
+                        joined_at INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        PRIMARY KEY (incident_id, alert_id)
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE incident_events (
+                        id INTEGER PRIMARY KEY,
+                        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+                        at INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        alert_id INTEGER,
+                        fingerprint TEXT,
+                        detail TEXT NOT NULL,
+                        actor TEXT
+                    );
+                    CREATE INDEX incident_events_by_incident ON incident_events (incident_id, id);
+
+                    CREATE TABLE counters (
+                        name TEXT PRIMARY KEY,
+                        value INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    INSERT INTO counters (name, value) VALUES
+                        ('alerts_received', 0), ('alerts_duplicate', 0), ('alerts_stale', 0),
+                        ('alerts_created', 0), ('incidents_opened', 0), ('alerts_resolved_by_timeout', 0);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,155 @@
+import AlertbridgeCore
+import AlertbridgeStore
+import AlertbridgeTestSupport
+import Foundation
+import GRDB
+import Testing
+
+private let t = AlertBuilder.time
+
+@Suite struct AlertCodecTests {
+    @Test("alerts survive the inbox's binary form bit for bit")
+    func roundTrip() throws {
+        let alerts = [
+            AlertBuilder.alert(
+                ["alertname": "InstanceDown", "instance": "κόσμε:9100", "empty": ""], annotations: ["summary": "a \"quoted\"\nline"],
+                startsAt: -5, endsAt: 300, at: 0),
+            Alert(
+                source: "prometheus", labels: ["a": "b"], status: .resolved, startsAt: Date(unixMilliseconds: -62_135_596_800_000),
+                endsAt: nil, receivedAt: Date(unixMilliseconds: 1_715_594_561_227), generatorURL: "http://x/graph?g0.expr=up"),
+        ]
+        #expect(try AlertCodec.decode(AlertCodec.encode(alerts)) == alerts)
+        #expect(try AlertCodec.decode(AlertCodec.encode([])) == [])
+    }
+
+    @Test("truncated or foreign bytes are an error, never a crash")
+    func corrupt() {
+        let bytes = AlertCodec.encode([AlertBuilder.alert(["a": "b"], at: 0)])
+        for length in 0..<bytes.count {
+            #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode(Array(bytes.prefix(length))) }
+        }
+        #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([2, 0]) }
+        #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]) }
+    }
+}
+
+@Suite struct DeskStoreTests {
+    @Test("the store opens in WAL mode with synchronous=FULL, and NORMAL only when asked")
+    func durability() throws {
+        let directory = TemporaryDirectory()
+        let store = try SQLiteDeskStore(path: directory.path("full.sqlite"))
+        #expect(try store.synchronousSetting() == 2)
+        let relaxed = try SQLiteDeskStore(path: directory.path("normal.sqlite"), durability: .normal)
+        #expect(try relaxed.synchronousSetting() == 1)
+    }
+
+    @Test("concurrent appends all commit, in one sequence, and read back in order")
+    func groupCommit() async throws {
+        let directory = TemporaryDirectory()
+        let store = try SQLiteDeskStore(path: directory.path("inbox.sqlite"))
+        let committer = Task { await store.inbox.run() }
+        let sequences = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    try await store.inbox.append(
+                        source: "test", alerts: [AlertBuilder.alert(["alertname": "A\(index)"], at: Double(index))],
+                        receivedAt: t(Double(index)), body: Array("{\"n\":\(index)}".utf8))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(sequences).count == 200)
+        #expect(store.inbox.committedSequence == sequences.max())
+        let entries = try await store.inbox.entries(after: 0, limit: 1000)
+        #expect(entries.map(\.sequence) == sequences.sorted())
+        #expect(Set(entries.compactMap { $0.alerts.first?.labels["alertname"] }).count == 200)
+        store.inbox.close()
+        await committer.value
+        await #expect(throws: Inbox.ClosedError.self) {
+            try await store.inbox.append(source: "test", alerts: [], receivedAt: t(0))
+        }
+    }
+
+    @Test("a waiter for a commit wakes when one lands")
+    func waitForCommit() async throws {
+        let directory = TemporaryDirectory()
+        let store = try SQLiteDeskStore(path: directory.path("wait.sqlite"))
+        let committer = Task { await store.inbox.run() }
+        async let woke: Void = store.inbox.waitForCommit(after: 0)
+        _ = try await store.inbox.append(source: "test", alerts: [AlertBuilder.alert(["a": "b"], at: 0)], receivedAt: t(0))
+        await woke
+        #expect(store.inbox.committedSequence == 1)
+        store.inbox.close()
+        await committer.value
+    }
+
+    @Test("what the engine wrote restores the engine exactly, at every step", arguments: [false, true])
+    func applyAndRestore(withOperator: Bool) async throws {
+        let directory = TemporaryDirectory()
+        let store = try SQLiteDeskStore(path: directory.path("desk.sqlite"))
+        let configuration = EngineConfiguration(closeAfter: .seconds(900))
+        var engine = Engine(configuration: configuration)
+        var sequence: Int64 = 0
+        for (index, (at, alerts)) in StormFixture.storm(seed: 3, count: 300).enumerated() {
+            var changes = engine.process(alerts, at: t(at))
+            if withOperator, index % 40 == 39, let open = engine.liveIncidents.first(where: { $0.status == .open }) {
+                changes.merge(try engine.acknowledge(incident: open.id, at: t(at), by: "alice"))
+            }
+            sequence += 1
+            try await store.apply(changes, through: sequence, marks: engine.marks)
+            if index % 50 == 0 || index == 299 {
+                let checkpoint = try await store.loadCheckpoint()
+                #expect(checkpoint.inboxSequence == sequence)
+                #expect(checkpoint.snapshot == engine.snapshot)
+            }
+        }
+        let stats = try await store.queries.stats()
+        #expect(stats.counters.received == StormFixture.storm(seed: 3, count: 300).reduce(0) { $0 + $1.1.count })
+        #expect(stats.counters.incidentsOpened == engine.marks.nextIncidentID - 1)
+    }
+
+    @Test("queries filter, order newest first, and return alerts and timeline")
+    func queries() async throws {
+        let directory = TemporaryDirectory()
+        let store = try SQLiteDeskStore(path: directory.path("query.sqlite"))
+        var engine = Engine()
+        let alerts = [
+            AlertBuilder.alert(["alertname": "Down", "service": "api", "env": "prod", "severity": "critical"], at: 0),
+            AlertBuilder.alert(["alertname": "Slow", "service": "api", "env": "prod"], at: 0),
+            AlertBuilder.alert(["alertname": "Down", "service": "db", "env": "prod", "severity": "info"], at: 0),
+        ]
+        try await store.apply(engine.process(alerts, at: t(0)), through: 1, marks: engine.marks)
+        try await store.apply(try engine.acknowledge(incident: 2, at: t(5), by: "bob"), through: 1, marks: engine.marks)
+
+        let all = try await store.queries.incidents()
+        #expect(all.map(\.id) == [2, 1])
+        #expect(try await store.queries.incidents(.init(statuses: [.acknowledged])).map(\.id) == [2])
+        #expect(try await store.queries.incidents(.init(priority: .p1)).map(\.id) == [1])
+        #expect(try await store.queries.incidents(.init(service: "db")).map(\.id) == [2])
+        #expect(try await store.queries.incidents(.init(limit: 1)).map(\.id) == [2])
+
+        let detail = try #require(try await store.queries.incident(id: 1))
+        #expect(detail.alerts.map(\.id) == [1, 2])
+        #expect(detail.alerts.allSatisfy { $0.joinReason == "group_by service=api env=prod" })
+        #expect(detail.events.map(\.kind) == [.opened, .alertJoined])
+        #expect(try await store.queries.incident(id: 99) == nil)
+
+        let fingerprint = alerts[0].fingerprint
+        #expect(try await store.queries.alerts(.init(fingerprint: fingerprint)).map(\.id) == [1])
+        #expect(try await store.queries.alerts(.init(status: .firing)).count == 3)
+        #expect(try await store.queries.alerts(.init(status: .resolved)).isEmpty)
+    }
+
+    @Test("a hostile label value is stored and read back verbatim")
+    func hostileValues() async throws {
+        let directory = TemporaryDirectory()
+        let store = try SQLiteDeskStore(path: directory.path("hostile.sqlite"))
+        var engine = Engine()
+        let payload = "'; DROP TABLE alerts;-- <script>alert(1)</script> \u{0} \\ \""
+        let alert = AlertBuilder.alert(["alertname": payload, "service": payload], annotations: ["summary": payload], at: 0)
+        try await store.apply(engine.process([alert], at: t(0)), through: 1, marks: engine.marks)
+        let stored = try #require(try await store.queries.alerts().first)
+        #expect(stored.labels == alert.labels && stored.annotations == alert.annotations)
+        #expect(try await store.queries.incidents(.init(service: payload)).count == 1)
+    }
+}
