@@ -139,7 +139,7 @@ public struct DeskQueries: Sendable {
                 if let status = Incident.Status(rawValue: row["status"]) { byStatus[status] = row["n"] }
             }
             let firing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alerts WHERE status = 'firing'") ?? 0
-            let inboxSequence = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM inbox") ?? 0
+            let inboxSequence = try Inbox.highestSequence(db)
             let engineSequence = try Int64.fetchOne(db, sql: "SELECT inbox_seq FROM engine_state WHERE id = 1") ?? 0
             return Stats(
                 counters: counters, incidentsByStatus: byStatus, alertsFiring: firing,

@@ -174,6 +174,15 @@ public final class Inbox: Sendable {
 
     // MARK: - Reading
 
+    /// The highest sequence ever committed, pruned entries included.
+    ///
+    /// `MAX(seq)` would fall back to 0 once retention has pruned every
+    /// processed entry, while AUTOINCREMENT goes on counting from where it
+    /// was: `sqlite_sequence` holds the true high-water mark.
+    static func highestSequence(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'inbox'") ?? 0
+    }
+
     /// Waits until an entry after `sequence` is committed, the inbox closes,
     /// or the task is cancelled.
     public func waitForCommit(after sequence: Int64) async {

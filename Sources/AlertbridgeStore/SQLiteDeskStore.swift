@@ -53,9 +53,7 @@ public final class SQLiteDeskStore: Sendable {
         }
         try SQLiteDeskStore.verify(pool, durability: durability)
         try Migrations.migrator.migrate(pool)
-        let lastSequence = try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM inbox") ?? 0
-        }
+        let lastSequence = try pool.read(Inbox.highestSequence)
         inbox = Inbox(writer: pool, lastSequence: lastSequence, keepRawPayloads: keepRawPayloads)
         queries = DeskQueries(reader: pool)
     }

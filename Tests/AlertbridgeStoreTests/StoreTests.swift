@@ -83,6 +83,35 @@ private let t = AlertBuilder.time
         await committer.value
     }
 
+    @Test("pruning every processed entry keeps the sequence: a reopened store continues after it")
+    func pruneKeepsSequence() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("prune.sqlite")
+        do {
+            let store = try SQLiteDeskStore(path: path)
+            let committer = Task { await store.inbox.run() }
+            for index in 0..<3 {
+                _ = try await store.inbox.append(
+                    source: "test", alerts: [AlertBuilder.alert(["alertname": "A\(index)"], at: 0)], receivedAt: t(0))
+            }
+            var engine = Engine()
+            try await store.apply(engine.process([], at: t(0)), through: 3, marks: engine.marks)
+            #expect(try await store.pruneInbox(processedThrough: 3, receivedBefore: t(1)) == 3)
+            store.inbox.close()
+            await committer.value
+        }
+        let reopened = try SQLiteDeskStore(path: path)
+        #expect(reopened.inbox.committedSequence == 3)
+        #expect(try await reopened.queries.stats().inboxSequence == 3)
+        #expect(try await reopened.queries.stats().inboxBacklog == 0)
+        let committer = Task { await reopened.inbox.run() }
+        let next = try await reopened.inbox.append(source: "test", alerts: [AlertBuilder.alert(["a": "b"], at: 1)], receivedAt: t(1))
+        #expect(next == 4)
+        #expect(try await reopened.queries.stats().inboxBacklog == 1)
+        reopened.inbox.close()
+        await committer.value
+    }
+
     @Test("what the engine wrote restores the engine exactly, at every step", arguments: [false, true])
     func applyAndRestore(withOperator: Bool) async throws {
         let directory = TemporaryDirectory()
