@@ -1,0 +1,74 @@
+import AlertbridgeCore
+import AlertbridgeIngest
+import AlertbridgeStore
+public import Foundation
+public import Hummingbird
+public import Logging
+import NIOCore
+import HummingbirdCore
+
+/// Builds the whole server from its configuration: the store, the inbox and
+/// engine services, and the HTTP routes. `alertbridge serve` and the tests
+/// call the same function, so what is tested is what runs.
+///
+/// The services are ordered so that shutdown (which runs in reverse) stops
+/// HTTP first, then lets the engine process the inbox to its end, then
+/// closes the inbox.
+public func buildApplication(
+    _ configuration: ServerConfiguration,
+    logger: Logger,
+    now: @escaping @Sendable () -> Date = { Date() }
+) throws -> some ApplicationProtocol {
+    do {
+        try configuration.validate()
+    }
+    let store = try SQLiteDeskStore(
+        path: configuration.databasePath, durability: configuration.durability,
+        keepRawPayloads: configuration.keepRawPayloads)
+    logger.info(
+        "desk store open",
+        metadata: [
+            "db": "\(configuration.databasePath)", "durability": "\(configuration.durability.rawValue)",
+            "inbox.committed": "\(store.inbox.committedSequence)",
+        ])
+    let engine = EngineService(
+        store: store, configuration: configuration.engine, tickInterval: configuration.tickInterval,
+        inboxRetention: configuration.inboxRetention, now: now, logger: logger)
+
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ErrorShapeMiddleware())
+    let limits = configuration.ingestLimits
+    IngestController<BasicRequestContext>(
+        inbox: store.inbox, maxBodyBytes: configuration.maxBodyBytes, now: now,
+        routes: [
+            ("api/v2/alerts", AlertmanagerAPIAdapter(resolveTimeout: configuration.resolveTimeout, limits: limits)),
+            ("ingest/alertmanager", AlertmanagerWebhookAdapter(limits: limits)),
+            ("ingest/generic", GenericAdapter(limits: limits)),
+        ]
+    ).addRoutes(to: router)
+    let api = router.group("api/v1")
+    IncidentController<BasicRequestContext>(queries: store.queries, engine: engine, maxBodyBytes: 64 * 1024).addRoutes(to: api)
+    AlertController<BasicRequestContext>(queries: store.queries).addRoutes(to: api)
+    StatusController<BasicRequestContext>(queries: store.queries, engine: engine, inbox: store.inbox).addRoutes(to: router)
+
+    let idleSeconds = configuration.idleTimeout.milliseconds / 1000
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(max(1, idleSeconds)))),
+        configuration: .init(
+            address: .hostname(configuration.http.host, port: configuration.http.port),
+            serverName: nil,
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
+        services: [InboxService(inbox: store.inbox), engine],
+        onServerRunning: { channel in
+            logger.info("listening", metadata: ["http": "\(channel.localAddress.map(hostPort) ?? "?")"])
+        },
+        logger: logger)
+}
+
+/// `127.0.0.1:9190` or `[::1]:9190`, the form `HostPort` parses.
+func hostPort(_ address: SocketAddress) -> String {
+    let host = address.ipAddress ?? "?"
+    let port = address.port ?? 0
+    return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+}

@@ -1,0 +1,38 @@
+import AlertbridgeStore
+import Hummingbird
+
+/// Stats, liveness and readiness.
+struct StatusController<Context: RequestContext>: Sendable {
+    let queries: DeskQueries
+    let engine: EngineService
+    let inbox: Inbox
+
+    func addRoutes(to router: Router<Context>) {
+        router.get("api/v1/stats") { _, _ in StatsRepresentation(try await queries.stats()) }
+        router.get("healthz") { _, _ in Self.json(.ok, "{\"status\":\"ok\"}") }
+        router.get("readyz") { _, _ in
+            guard engine.isReady, !inbox.isClosed else {
+                throw APIError(.serviceUnavailable, "not ready: the engine is starting or the server is shutting down", retryAfter: 1)
+            }
+            return Self.json(.ok, "{\"status\":\"ready\"}")
+        }
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: body + "\n")))
+    }
+}
+
+/// Gives every error the contract's `{"error": "…"}` shape: Hummingbird's own
+/// `HTTPError`s (unknown route, method not allowed) included.
+struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            throw APIError(error.status, error.body ?? error.status.reasonPhrase.lowercased())
+        }
+    }
+}

@@ -1,0 +1,142 @@
+public import AlertbridgeCore
+public import AlertbridgeIngest
+public import AlertbridgeStore
+import Foundation
+public import Logging
+
+/// A listening address, `HOST:PORT`; port 0 picks a free port.
+public struct HostPort: Equatable, Sendable, LosslessStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `127.0.0.1:9190`, `[::1]:9190`, `localhost:0` or `:9190` (loopback).
+    public init?(_ description: String) {
+        guard let colon = description.lastIndex(of: ":"), let port = Int(description[description.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        var host = String(description[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        self.host = host.isEmpty ? "127.0.0.1" : host
+        self.port = port
+    }
+
+    public var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+/// Everything `alertbridge serve` can be told, with the embedded defaults.
+///
+/// Sources, in increasing precedence: these defaults, the YAML file given with
+/// `--config`, command-line flags. Every key is documented in the README.
+public struct ServerConfiguration: Sendable {
+    /// The HTTP listener. Loopback unless told otherwise.
+    public var http = HostPort(host: "127.0.0.1", port: 9190)
+    /// The SQLite desk store file.
+    public var databasePath = "alertbridge.sqlite"
+    public var durability: Durability = .full
+    /// Where rule files are read from.
+    public var rulesDirectory = "rules"
+    /// Largest accepted request body; larger ones get 413 before being read.
+    public var maxBodyBytes = 1 << 20
+    public var ingestLimits = IngestLimits()
+    /// How long an Alertmanager API v2 alert without `endsAt` stays firing
+    /// without a refresh (Alertmanager's `resolve_timeout`).
+    public var resolveTimeout: Duration = .seconds(300)
+    public var engine = EngineConfiguration()
+    /// How long processed inbox entries (raw payloads) are kept for audit.
+    public var inboxRetention: Duration = .seconds(86_400)
+    public var keepRawPayloads = true
+    /// Concurrent HTTP connections; more wait in the kernel's backlog.
+    public var maxConnections = 2048
+    /// Idle keep-alive connections are closed after this long.
+    public var idleTimeout: Duration = .seconds(60)
+    public var logLevel: Logger.Level = .info
+    /// How often the engine applies what time alone changes (timeouts, closing).
+    public var tickInterval: Duration = .seconds(1)
+
+    public init() {}
+
+    /// The keys a configuration file may hold.
+    static let topLevelKeys = ["http", "db", "durability", "rules", "log_level", "limits", "engine", "inbox"]
+
+    /// Applies a YAML configuration file's settings on top of `self`.
+    public mutating func apply(yaml text: String, file: String) throws(YAMLError) {
+        let root = try YAMLValue.parse(text, file: file)
+        for (key, value) in try root.mapping(allowedKeys: Self.topLevelKeys) {
+            switch key {
+            case "http":
+                let text = try value.string()
+                guard let address = HostPort(text) else { throw value.error("expected HOST:PORT, got \"\(text)\"") }
+                http = address
+            case "db": databasePath = try value.string()
+            case "durability":
+                let text = try value.string()
+                guard let parsed = Durability(rawValue: text) else { throw value.error("expected full or normal, got \"\(text)\"") }
+                durability = parsed
+            case "rules": rulesDirectory = try value.string()
+            case "log_level":
+                let text = try value.string()
+                guard let level = Logger.Level(rawValue: text) else {
+                    throw value.error("expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text)\"")
+                }
+                logLevel = level
+            case "limits":
+                for (key, value) in try value.mapping(allowedKeys: [
+                    "max_body_bytes", "max_alerts_per_request", "max_labels_per_alert", "max_label_value_bytes", "max_connections",
+                    "idle_timeout",
+                ]) {
+                    switch key {
+                    case "max_body_bytes": maxBodyBytes = try Self.positive(value)
+                    case "max_alerts_per_request": ingestLimits.maxAlertsPerRequest = try Self.positive(value)
+                    case "max_labels_per_alert": ingestLimits.maxLabelsPerAlert = try Self.positive(value)
+                    case "max_label_value_bytes": ingestLimits.maxLabelValueBytes = try Self.positive(value)
+                    case "max_connections": maxConnections = try Self.positive(value)
+                    default: idleTimeout = try value.duration()
+                    }
+                }
+            case "engine":
+                for (key, value) in try value.mapping(allowedKeys: ["resolve_timeout", "correlation_window", "close_after", "tick_interval"]) {
+                    switch key {
+                    case "resolve_timeout": resolveTimeout = try value.duration()
+                    case "correlation_window": engine.correlation.window = try value.duration()
+                    case "close_after": engine.closeAfter = try value.duration()
+                    default: tickInterval = try value.duration()
+                    }
+                }
+            default:  // inbox
+                for (key, value) in try value.mapping(allowedKeys: ["retention", "keep_raw_payloads"]) {
+                    if key == "retention" { inboxRetention = try value.duration() } else { keepRawPayloads = try value.bool() }
+                }
+            }
+        }
+    }
+
+    /// Checks relations between settings that each look fine alone.
+    public func validate() throws(ConfigurationError) {
+        if engine.closeAfter < engine.correlation.window {
+            throw ConfigurationError(
+                "engine.close_after (\(DurationText.format(engine.closeAfter))) must not be shorter than engine.correlation_window (\(DurationText.format(engine.correlation.window))): a resolved incident must stay reopenable for the whole window"
+            )
+        }
+        if resolveTimeout <= .zero { throw ConfigurationError("engine.resolve_timeout must be positive") }
+        if tickInterval <= .zero { throw ConfigurationError("engine.tick_interval must be positive") }
+    }
+
+    private static func positive(_ value: YAMLValue) throws(YAMLError) -> Int {
+        let number = try value.int()
+        guard number > 0 else { throw value.error("expected a positive integer, got \(number)") }
+        return number
+    }
+}
+
+/// A configuration that cannot run, in a sentence an operator can act on.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

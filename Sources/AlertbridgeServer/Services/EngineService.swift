@@ -1,0 +1,237 @@
+public import AlertbridgeCore
+public import AlertbridgeStore
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// Owns the engine: restores it from the store, feeds it the inbox in order,
+/// the clock's ticks and operators' commands, and writes what it changes.
+///
+/// The engine is a value owned by this service's one task, so it needs no
+/// lock. Every step's changes are written together with the inbox position
+/// they cover (``SQLiteDeskStore/apply(_:through:marks:)``): a crash at any
+/// point loses no acknowledged alert and processes none twice. If a write
+/// fails (disk full), the engine is rebuilt from the store and the step is
+/// retried, so memory never runs ahead of disk.
+public final class EngineService: Service, Sendable {
+    /// What an operator asks of an incident.
+    public enum Command: Sendable {
+        case acknowledge(incident: Int64, by: String, note: String?)
+        case resolve(incident: Int64, by: String, note: String?)
+    }
+
+    /// The engine is not running (starting up or shutting down).
+    public struct UnavailableError: Error, CustomStringConvertible {
+        public var description: String { "the engine is not running" }
+    }
+
+    private struct PendingCommand: Sendable {
+        var command: Command
+        var reply: CheckedContinuation<Incident, any Error>
+    }
+
+    private let store: SQLiteDeskStore
+    private let configuration: EngineConfiguration
+    private let tickInterval: Duration
+    private let inboxRetention: Duration
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+    private let doorbell = Doorbell()
+    private let commands = Mutex<(accepting: Bool, pending: [PendingCommand])>((false, []))
+    private let ready = Atomic<Bool>(false)
+    private let processedSequence = Atomic<Int64>(0)
+
+    /// Inbox entries read and processed per store transaction.
+    static let entriesPerStep = 512
+
+    public init(
+        store: SQLiteDeskStore, configuration: EngineConfiguration, tickInterval: Duration, inboxRetention: Duration,
+        now: @escaping @Sendable () -> Date, logger: Logger
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.tickInterval = tickInterval
+        self.inboxRetention = inboxRetention
+        self.now = now
+        self.logger = logger
+    }
+
+    /// True once the engine has been restored and is processing.
+    public var isReady: Bool { ready.load(ordering: .acquiring) }
+
+    /// The last inbox sequence whose changes are committed.
+    public var processedThrough: Int64 { processedSequence.load(ordering: .acquiring) }
+
+    /// Carries out an operator's command once the engine reaches it, and
+    /// returns the incident as committed.
+    public func perform(_ command: Command) async throws -> Incident {
+        try await withCheckedThrowingContinuation { reply in
+            let accepted = commands.withLock { state in
+                guard state.accepting else { return false }
+                state.pending.append(PendingCommand(command: command, reply: reply))
+                return true
+            }
+            if accepted { doorbell.ring() } else { reply.resume(throwing: UnavailableError()) }
+        }
+    }
+
+    // MARK: - Running
+
+    public func run() async throws {
+        var state = try await restore()
+        commands.withLock { $0.accepting = true }
+        ready.store(true, ordering: .releasing)
+        defer {
+            ready.store(false, ordering: .releasing)
+            let stranded = commands.withLock { state in
+                state.accepting = false
+                defer { state.pending = [] }
+                return state.pending
+            }
+            for pending in stranded { pending.reply.resume(throwing: UnavailableError()) }
+        }
+
+        try await withThrowingDiscardingTaskGroup { group in
+            let inbox = store.inbox
+            let doorbell = self.doorbell
+            let tickInterval = self.tickInterval
+            group.addTask {
+                // Wakes the loop on every commit; a commit wave rings once.
+                var seen = inbox.committedSequence
+                while !Task.isCancelled, !inbox.isClosed {
+                    await inbox.waitForCommit(after: seen)
+                    seen = inbox.committedSequence
+                    doorbell.ring()
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: tickInterval)
+                    doorbell.ring()
+                }
+            }
+            doorbell.ring()
+            for await _ in doorbell.rings.cancelOnGracefulShutdown() {
+                await step(&state)
+            }
+            // Graceful shutdown: HTTP has stopped, so the inbox holds all
+            // there will be; process it to the end before the inbox closes.
+            await step(&state)
+            logger.info("engine stopped", metadata: ["inbox.processed": "\(state.cursor)"])
+            group.cancelAll()
+        }
+    }
+
+    private struct State {
+        var engine: Engine
+        var cursor: Int64
+        var lastPrune: Date = .distantPast
+        var failing = false
+    }
+
+    private func restore() async throws -> State {
+        let checkpoint = try await store.loadCheckpoint()
+        let engine = Engine(configuration: configuration, restoring: checkpoint.snapshot)
+        processedSequence.store(checkpoint.inboxSequence, ordering: .releasing)
+        logger.info(
+            "engine restored",
+            metadata: [
+                "incidents": "\(checkpoint.snapshot.incidents.count)", "alerts": "\(checkpoint.snapshot.alerts.count)",
+                "inbox.processed": "\(checkpoint.inboxSequence)",
+                "inbox.backlog": "\(max(0, store.inbox.committedSequence - checkpoint.inboxSequence))",
+            ])
+        return State(engine: engine, cursor: checkpoint.inboxSequence)
+    }
+
+    /// One pass: operators' commands, then the inbox to its end, then the clock.
+    private func step(_ state: inout State) async {
+        do {
+            try await runCommands(&state)
+            while true {
+                let entries = try await store.inbox.entries(after: state.cursor, limit: Self.entriesPerStep)
+                guard let last = entries.last else { break }
+                var changes = DeskChanges()
+                for entry in entries {
+                    state.engine.process(entry.alerts, at: entry.receivedAt, into: &changes)
+                }
+                try await store.apply(changes, through: last.sequence, marks: state.engine.marks)
+                state.cursor = last.sequence
+                processedSequence.store(last.sequence, ordering: .releasing)
+                // Commands wait at most one batch behind a backlog.
+                try await runCommands(&state)
+            }
+            let changes = state.engine.advance(to: now())
+            if !changes.isEmpty {
+                try await store.apply(changes, through: state.cursor, marks: state.engine.marks)
+            }
+            try await pruneIfDue(&state)
+            if state.failing {
+                state.failing = false
+                logger.info("desk store writable again")
+            }
+        } catch {
+            // The engine may be ahead of the store: rebuild it from what is
+            // committed and retry on the next ring (the tick guarantees one).
+            if !state.failing {
+                logger.error("engine step failed; retrying from the store", metadata: ["error": "\(error)"])
+            }
+            state.failing = true
+            if let restored = try? await restore() { state = restored }
+        }
+    }
+
+    private func runCommands(_ state: inout State) async throws {
+        let pending = commands.withLock { state in
+            defer { state.pending = [] }
+            return state.pending
+        }
+        for (index, item) in pending.enumerated() {
+            let at = now()
+            var changes = state.engine.advance(to: at)
+            do {
+                let commandChanges: DeskChanges
+                let id: Int64
+                switch item.command {
+                case .acknowledge(let incident, let actor, let note):
+                    id = incident
+                    commandChanges = try state.engine.acknowledge(incident: incident, at: at, by: actor, note: note)
+                case .resolve(let incident, let actor, let note):
+                    id = incident
+                    commandChanges = try state.engine.resolve(incident: incident, at: at, by: actor, note: note)
+                }
+                changes.merge(commandChanges)
+                try await store.apply(changes, through: state.cursor, marks: state.engine.marks)
+                item.reply.resume(returning: state.engine.incident(id)!)
+            } catch let error as IncidentCommandError {
+                if !changes.isEmpty {
+                    do {
+                        try await store.apply(changes, through: state.cursor, marks: state.engine.marks)
+                    } catch {
+                        failRemaining(pending[index...], with: error)
+                        throw error
+                    }
+                }
+                item.reply.resume(throwing: error)
+            } catch {
+                failRemaining(pending[index...], with: error)
+                throw error
+            }
+        }
+    }
+
+    private func failRemaining(_ pending: ArraySlice<PendingCommand>, with error: any Error) {
+        for item in pending { item.reply.resume(throwing: error) }
+    }
+
+    private func pruneIfDue(_ state: inout State) async throws {
+        let at = now()
+        guard at.timeIntervalSince(state.lastPrune) >= 60 else { return }
+        state.lastPrune = at
+        let cutoff = at.addingTimeInterval(-Double(inboxRetention.milliseconds) / 1000)
+        let pruned = try await store.pruneInbox(processedThrough: state.cursor, receivedBefore: cutoff)
+        if pruned > 0 {
+            logger.debug("inbox pruned", metadata: ["entries": "\(pruned)"])
+        }
+    }
+}
