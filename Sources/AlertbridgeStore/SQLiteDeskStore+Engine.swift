@@ -1,5 +1,5 @@
 public import AlertbridgeCore
-public import Foundation
+import Foundation
 import GRDB
 
 extension SQLiteDeskStore {
@@ -67,8 +67,14 @@ extension SQLiteDeskStore {
                         last_seen_at = ?, resolved_at = ?, resolution = ?, duplicate_count = ?, refire_count = ?
                     WHERE id = ?
                     """)
+            // The storm case: a repeat moves these and nothing else, and no
+            // indexed column (alerts_by_status) is touched.
+            let refresh = try db.cachedStatement(
+                sql: "UPDATE alerts SET ends_at = ?, last_seen_at = ?, duplicate_count = ? WHERE id = ?")
+            let describe = try db.cachedStatement(sql: "UPDATE alerts SET annotations = ?, generator_url = ? WHERE id = ?")
             for alert in changes.alerts {
-                if changes.createdAlertIDs.contains(alert.id) {
+                let change = changes.change(ofAlert: alert.id)
+                if change.contains(.created) {
                     try insert.execute(arguments: [
                         alert.id, alert.fingerprint.hex, alert.incidentID, alert.source, alert.labels["alertname"],
                         alert.labels["severity"], alert.status.rawValue, JSON.object(alert.labels), JSON.object(alert.annotations),
@@ -78,13 +84,20 @@ extension SQLiteDeskStore {
                         alert.duplicateCount, alert.refireCount, alert.joinReason,
                     ])
                     try link.execute(arguments: [alert.incidentID, alert.id, alert.firstSeenAt.unixMilliseconds, alert.joinReason])
-                } else {
+                } else if change.contains(.lifecycle) {
                     try update.execute(arguments: [
                         alert.status.rawValue, JSON.object(alert.annotations), alert.generatorURL,
                         alert.startsAt.unixMilliseconds, alert.endsAt?.unixMilliseconds, alert.lastSeenAt.unixMilliseconds,
                         alert.resolvedAt?.unixMilliseconds, alert.resolution?.rawValue, alert.duplicateCount,
                         alert.refireCount, alert.id,
                     ])
+                } else {
+                    try refresh.execute(arguments: [
+                        alert.endsAt?.unixMilliseconds, alert.lastSeenAt.unixMilliseconds, alert.duplicateCount, alert.id,
+                    ])
+                    if change.contains(.description) {
+                        try describe.execute(arguments: [JSON.object(alert.annotations), alert.generatorURL, alert.id])
+                    }
                 }
             }
         }
@@ -135,16 +148,6 @@ extension SQLiteDeskStore {
                 alerts: alerts, incidents: incidents, nextAlertID: state["next_alert_id"],
                 nextIncidentID: state["next_incident_id"], now: state["engine_now"])
             return EngineCheckpoint(snapshot: snapshot, inboxSequence: state["inbox_seq"])
-        }
-    }
-
-    /// Deletes processed inbox entries received before `cutoff`.
-    @discardableResult
-    public func pruneInbox(processedThrough sequence: Int64, receivedBefore cutoff: Date) async throws -> Int {
-        try await pool.write { db in
-            try db.execute(
-                sql: "DELETE FROM inbox WHERE seq <= ? AND received_at < ?", arguments: [sequence, cutoff.unixMilliseconds])
-            return db.changesCount
         }
     }
 }

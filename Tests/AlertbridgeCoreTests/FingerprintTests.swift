@@ -60,6 +60,19 @@ import Testing
         #expect(labels["c"] == nil)
     }
 
+    @Test("any order and size gives the same set; among repeated names the last wins", arguments: [3, 31, 33, 300])
+    func anyOrder(count: Int) {
+        var generator = SeededGenerator(seed: UInt64(count))
+        let pairs = (0..<count).map { ("label\($0 % (count / 3 + 1))", "value\($0)") }
+        let expected = Dictionary(pairs, uniquingKeysWith: { _, last in last })
+        let shuffledDistinct = Array(expected).shuffled(using: &generator)
+        for input in [pairs, shuffledDistinct.map { ($0.key, $0.value) }] {
+            let labels = LabelSet(input)
+            #expect(labels.dictionary == expected)
+            #expect(labels.names == expected.keys.sorted())
+        }
+    }
+
     @Test("setting and removing keeps the order")
     func setting() {
         var labels: LabelSet = ["m": "1"]

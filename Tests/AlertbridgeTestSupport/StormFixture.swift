@@ -17,13 +17,18 @@ public enum StormFixture {
                     "alertname": ["Down", "Slow", "Full"][Int(generator.next() % 3)], "service": service, "env": "prod",
                     "instance": "i-\(generator.next() % 6)", "severity": ["critical", "warning", "info"][Int(generator.next() % 3)],
                 ]
+                // Repeats sometimes change their description, as a
+                // Prometheus annotation with a templated value does.
+                let annotations: LabelSet = ["summary": "value \(generator.next() % 3)"]
                 switch generator.next() % 4 {
                 case 0:
-                    batch.append(AlertBuilder.alert(labels, status: .resolved, startsAt: max(0, now - 100), endsAt: now, at: now))
+                    batch.append(
+                        AlertBuilder.alert(
+                            labels, annotations: annotations, status: .resolved, startsAt: max(0, now - 100), endsAt: now, at: now))
                 case 1:
-                    batch.append(AlertBuilder.alert(labels, startsAt: max(0, now - 50), endsAt: now + 120, at: now))
+                    batch.append(AlertBuilder.alert(labels, annotations: annotations, startsAt: max(0, now - 50), endsAt: now + 120, at: now))
                 default:
-                    batch.append(AlertBuilder.alert(labels, startsAt: max(0, now - 50), at: now))
+                    batch.append(AlertBuilder.alert(labels, annotations: annotations, startsAt: max(0, now - 50), at: now))
                 }
             }
             batches.append((now, batch))

@@ -30,6 +30,24 @@ public struct EngineCounters: Equatable, Sendable {
     }
 }
 
+/// What a step changed about an alert, so the store writes no more than that.
+///
+/// In a storm nearly every receipt is a repeat that moves `lastSeenAt`,
+/// `endsAt` and the duplicate count and nothing else: written as such, a
+/// repeat neither re-serializes the annotations nor touches an indexed column.
+/// Those three fields are written for every touched alert.
+public struct AlertChange: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// The occurrence is new: insert it and link it to its incident.
+    public static let created = AlertChange(rawValue: 1 << 0)
+    /// Status, start, resolution or refire count changed.
+    public static let lifecycle = AlertChange(rawValue: 1 << 1)
+    /// Annotations or the generator URL changed.
+    public static let description = AlertChange(rawValue: 1 << 2)
+}
+
 /// Everything one engine step changed, coalesced: the latest state of each
 /// touched alert and incident, the timeline events in order, and a verdict per
 /// received alert.
@@ -40,9 +58,8 @@ public struct EngineCounters: Equatable, Sendable {
 public struct DeskChanges: Sendable {
     /// Touched alert occurrences, latest state, in first-touched order.
     var alertsByID: OrderedDictionary<Int64, TrackedAlert> = [:]
-    /// The subset of ``alerts`` created in this step (they need an insert and
-    /// an `incident_alerts` link rather than an update).
-    public internal(set) var createdAlertIDs: Set<Int64> = []
+    /// What changed about each touched alert, over the whole step.
+    var alertChanges: [Int64: AlertChange] = [:]
     /// Touched incidents, latest state, in first-touched order.
     var incidentsByID: OrderedDictionary<Int64, Incident> = [:]
     /// Timeline entries, in the order they happened.
@@ -59,6 +76,15 @@ public struct DeskChanges: Sendable {
     public var incidents: [Incident] { Array(incidentsByID.values) }
 
     public func alert(_ id: Int64) -> TrackedAlert? { alertsByID[id] }
+
+    /// What changed about a touched alert (empty: only its refresh fields).
+    public func change(ofAlert id: Int64) -> AlertChange { alertChanges[id] ?? [] }
+
+    /// Records the latest state of an alert and what changed about it.
+    mutating func record(_ alert: TrackedAlert, _ change: AlertChange = []) {
+        alertsByID[alert.id] = alert
+        alertChanges[alert.id, default: []].formUnion(change)
+    }
     public func incident(_ id: Int64) -> Incident? { incidentsByID[id] }
 
     public var isEmpty: Bool {
@@ -67,8 +93,7 @@ public struct DeskChanges: Sendable {
 
     /// Appends `other`, a later step: its states replace this one's.
     public mutating func merge(_ other: DeskChanges) {
-        for (id, alert) in other.alertsByID { alertsByID[id] = alert }
-        createdAlertIDs.formUnion(other.createdAlertIDs)
+        for (id, alert) in other.alertsByID { record(alert, other.change(ofAlert: id)) }
         for (id, incident) in other.incidentsByID { incidentsByID[id] = incident }
         events.append(contentsOf: other.events)
         verdicts.append(contentsOf: other.verdicts)

@@ -35,21 +35,50 @@ public struct LabelSet: Hashable, Sendable {
     /// Creates a set from pairs in any order; a later pair wins over an
     /// earlier one with the same name.
     public init(_ pairs: some Sequence<(String, String)>) {
-        var labels = pairs.map { Label($0.0, $0.1) }
-        // A stable sort keeps equal names in input order, so the last wins.
-        labels = labels.enumerated()
-            .sorted { $0.element.name < $1.element.name || ($0.element.name == $1.element.name && $0.offset < $1.offset) }
-            .map(\.element)
+        var labels: [Label] = []
+        labels.reserveCapacity(pairs.underestimatedCount)
+        // Prometheus and most senders already send labels sorted: check while
+        // copying, and sort only when they are not.
+        var isSortedAndUnique = true
+        for (name, value) in pairs {
+            if isSortedAndUnique, let last = labels.last, !(last.name < name) { isSortedAndUnique = false }
+            labels.append(Label(name, value))
+        }
+        if isSortedAndUnique {
+            self.labels = labels
+            return
+        }
+        Self.stableSortByName(&labels)
         var unique: [Label] = []
         unique.reserveCapacity(labels.count)
         for label in labels {
             if let last = unique.last, last.name == label.name {
-                unique[unique.count - 1] = label
+                unique[unique.count - 1] = label  // the later pair wins
             } else {
                 unique.append(label)
             }
         }
         self.labels = unique
+    }
+
+    /// Sorts by name, keeping pairs with equal names in input order.
+    private static func stableSortByName(_ labels: inout [Label]) {
+        if labels.count <= 32 {
+            // Insertion sort: stable, and the fastest for the few labels an alert has.
+            for index in labels.indices.dropFirst() {
+                let label = labels[index]
+                var position = index
+                while position > 0, label.name < labels[position - 1].name {
+                    labels[position] = labels[position - 1]
+                    position -= 1
+                }
+                labels[position] = label
+            }
+        } else {
+            labels = labels.enumerated()
+                .sorted { $0.element.name < $1.element.name || ($0.element.name == $1.element.name && $0.offset < $1.offset) }
+                .map(\.element)
+        }
     }
 
     /// Creates a set from labels already sorted by name with unique names, as

@@ -52,7 +52,6 @@ extension Engine {
         alerts[id] = AlertEntry(alert: tracked)
         currentOccurrence[alert.fingerprint] = id
         changes.counters.alertsCreated += 1
-        changes.createdAlertIDs.insert(id)
 
         incidents[incidentID]!.members.append(id)
         incidents[incidentID]!.incident.alertCount += 1
@@ -70,7 +69,7 @@ extension Engine {
             resolveIncident(incidentID, at: now, by: "engine", detail: "its only alert arrived resolved", into: &changes)
         }
         refreshSeverity(of: incidentID)
-        changes.alertsByID[id] = tracked
+        changes.record(tracked, .created)
         changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
     }
 

@@ -62,7 +62,7 @@ extension Engine {
     /// repeat keeps the first resolution's end.
     private mutating func recordDuplicate(of id: Int64, refreshedBy alert: Alert, into changes: inout DeskChanges) {
         alerts[id]!.alert.duplicateCount += 1
-        touch(id, with: alert)
+        let described = touch(id, with: alert)
         if alert.status == .firing {
             alerts[id]!.alert.endsAt = alert.endsAt
             scheduleExpiry(of: id)
@@ -70,7 +70,7 @@ extension Engine {
         let incidentID = alerts[id]!.alert.incidentID
         noteActivity(incidentID)
         changes.counters.duplicates += 1
-        changes.alertsByID[id] = alerts[id]!.alert
+        changes.record(alerts[id]!.alert, described)
         changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
         changes.verdicts.append(.duplicate(alert: id, incident: incidentID))
     }
@@ -79,15 +79,21 @@ extension Engine {
         alerts[id]!.alert.duplicateCount += 1
         alerts[id]!.alert.lastSeenAt = Date(unixMilliseconds: now)
         changes.counters.stale += 1
-        changes.alertsByID[id] = alerts[id]!.alert
+        changes.record(alerts[id]!.alert)
         changes.verdicts.append(.stale(alert: id, incident: alerts[id]!.alert.incidentID, reason: reason))
     }
 
-    /// Takes the latest descriptive fields of a receipt.
-    private mutating func touch(_ id: Int64, with alert: Alert) {
+    /// Takes the latest descriptive fields of a receipt; returns
+    /// `.description` when they differ from what the alert had.
+    @discardableResult
+    private mutating func touch(_ id: Int64, with alert: Alert) -> AlertChange {
+        alerts[id]!.alert.lastSeenAt = Date(unixMilliseconds: now)
+        guard alerts[id]!.alert.annotations != alert.annotations || alerts[id]!.alert.generatorURL != alert.generatorURL else {
+            return []
+        }
         alerts[id]!.alert.annotations = alert.annotations
         alerts[id]!.alert.generatorURL = alert.generatorURL
-        alerts[id]!.alert.lastSeenAt = Date(unixMilliseconds: now)
+        return .description
     }
 
     private mutating func refire(_ id: Int64, with alert: Alert, into changes: inout DeskChanges) {
@@ -112,7 +118,7 @@ extension Engine {
             reopen(incidentID, because: "alert \(tracked.fingerprint) fired again", into: &changes)
         }
         refreshSeverity(of: incidentID)
-        changes.alertsByID[id] = tracked
+        changes.record(tracked, [.lifecycle, .description])
         changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
         changes.verdicts.append(.refired(alert: id, incident: incidentID))
     }

@@ -69,7 +69,7 @@ extension Engine {
             resolveIncident(incidentID, at: time, by: "engine", detail: "all alerts resolved", into: &changes)
         }
         refreshSeverity(of: incidentID)
-        changes.alertsByID[id] = tracked
+        changes.record(tracked, .lifecycle)
         changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
     }
 
@@ -116,7 +116,7 @@ extension Engine {
                 member.status = .resolved
                 member.resolvedAt = at
                 member.resolution = .incidentClosed
-                changes.alertsByID[memberID] = member
+                changes.record(member, .lifecycle)
             }
         }
         var incident = entry.incident
