@@ -24,12 +24,13 @@ public func buildApplication(
     }
     let store = try SQLiteDeskStore(
         path: configuration.databasePath, durability: configuration.durability,
-        keepRawPayloads: configuration.keepRawPayloads)
+        keepRawPayloads: configuration.keepRawPayloads,
+        inboxLimits: Inbox.Limits(maxBacklogAlerts: configuration.maxBacklogAlerts))
     logger.info(
         "desk store open",
         metadata: [
             "db": "\(configuration.databasePath)", "durability": "\(configuration.durability.rawValue)",
-            "inbox.committed": "\(store.inbox.committedSequence)",
+            "inbox": "\(store.inbox.path)", "inbox.committed": "\(store.inbox.committedSequence)",
         ])
     let engine = EngineService(
         store: store, configuration: configuration.engine, tickInterval: configuration.tickInterval,
@@ -39,7 +40,8 @@ public func buildApplication(
     router.add(middleware: ErrorShapeMiddleware())
     let limits = configuration.ingestLimits
     IngestController<BasicRequestContext>(
-        inbox: store.inbox, maxBodyBytes: configuration.maxBodyBytes, now: now,
+        inbox: store.inbox, maxBodyBytes: configuration.maxBodyBytes,
+        budget: InFlightBudget(limit: configuration.maxInFlightBytes), now: now,
         routes: [
             ("api/v2/alerts", AlertmanagerAPIAdapter(resolveTimeout: configuration.resolveTimeout, limits: limits)),
             ("ingest/alertmanager", AlertmanagerWebhookAdapter(limits: limits)),
@@ -59,7 +61,9 @@ public func buildApplication(
             address: .hostname(configuration.http.host, port: configuration.http.port),
             serverName: nil,
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
-        services: [InboxService(inbox: store.inbox), engine],
+        services: [
+            CheckpointService(store: store, interval: .milliseconds(250), logger: logger), InboxService(inbox: store.inbox), engine,
+        ],
         onServerRunning: { channel in
             logger.info("listening", metadata: ["http": "\(channel.localAddress.map(hostPort) ?? "?")"])
         },

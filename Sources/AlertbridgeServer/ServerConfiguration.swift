@@ -54,6 +54,10 @@ public struct ServerConfiguration: Sendable {
     public var keepRawPayloads = true
     /// Concurrent HTTP connections; more wait in the kernel's backlog.
     public var maxConnections = 2048
+    /// Request bodies held at once; a request beyond it gets `503`.
+    public var maxInFlightBytes = 128 << 20
+    /// Committed alerts the engine may lag behind before intake answers `503`.
+    public var maxBacklogAlerts = 1_000_000
     /// Idle keep-alive connections are closed after this long.
     public var idleTimeout: Duration = .seconds(60)
     public var logLevel: Logger.Level = .info
@@ -89,7 +93,7 @@ public struct ServerConfiguration: Sendable {
             case "limits":
                 for (key, value) in try value.mapping(allowedKeys: [
                     "max_body_bytes", "max_alerts_per_request", "max_labels_per_alert", "max_label_value_bytes", "max_connections",
-                    "idle_timeout",
+                    "idle_timeout", "max_inflight_bytes", "max_backlog_alerts",
                 ]) {
                     switch key {
                     case "max_body_bytes": maxBodyBytes = try Self.positive(value)
@@ -97,6 +101,8 @@ public struct ServerConfiguration: Sendable {
                     case "max_labels_per_alert": ingestLimits.maxLabelsPerAlert = try Self.positive(value)
                     case "max_label_value_bytes": ingestLimits.maxLabelValueBytes = try Self.positive(value)
                     case "max_connections": maxConnections = try Self.positive(value)
+                    case "max_inflight_bytes": maxInFlightBytes = try Self.positive(value)
+                    case "max_backlog_alerts": maxBacklogAlerts = try Self.positive(value)
                     default: idleTimeout = try value.duration()
                     }
                 }

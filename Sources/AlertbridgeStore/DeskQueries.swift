@@ -8,9 +8,13 @@ public import GRDB
 /// among fixed SQL fragments.
 public struct DeskQueries: Sendable {
     let reader: any DatabaseReader
+    /// The inbox file, for the backlog in ``stats()``; absent when a store
+    /// is read without its inbox.
+    let inboxReader: (any DatabaseReader)?
 
-    public init(reader: any DatabaseReader) {
+    public init(reader: any DatabaseReader, inboxReader: (any DatabaseReader)? = nil) {
         self.reader = reader
+        self.inboxReader = inboxReader
     }
 
     // MARK: - Incidents
@@ -114,12 +118,14 @@ public struct DeskQueries: Sendable {
         public var alertsFiring: Int
         /// Inbox entries committed but not yet processed by the engine.
         public var inboxBacklog: Int64
+        /// Alerts in those entries.
+        public var inboxBacklogAlerts: Int
         public var inboxSequence: Int64
         public var engineSequence: Int64
     }
 
     public func stats() async throws -> Stats {
-        try await reader.read { db in
+        var stats = try await reader.read { db in
             var counters = EngineCounters()
             for row in try Row.fetchAll(db, sql: "SELECT name, value FROM counters") {
                 let value: Int = row["value"]
@@ -139,12 +145,19 @@ public struct DeskQueries: Sendable {
                 if let status = Incident.Status(rawValue: row["status"]) { byStatus[status] = row["n"] }
             }
             let firing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alerts WHERE status = 'firing'") ?? 0
-            let inboxSequence = try Inbox.highestSequence(db)
             let engineSequence = try Int64.fetchOne(db, sql: "SELECT inbox_seq FROM engine_state WHERE id = 1") ?? 0
             return Stats(
-                counters: counters, incidentsByStatus: byStatus, alertsFiring: firing,
-                inboxBacklog: max(0, inboxSequence - engineSequence), inboxSequence: inboxSequence, engineSequence: engineSequence)
+                counters: counters, incidentsByStatus: byStatus, alertsFiring: firing, inboxBacklog: 0, inboxBacklogAlerts: 0,
+                inboxSequence: engineSequence, engineSequence: engineSequence)
         }
+        if let inboxReader {
+            let cursor = stats.engineSequence
+            let inbox = try await inboxReader.read { db in try Inbox.counts(db, after: cursor) }
+            stats.inboxSequence = max(inbox.sequence, stats.engineSequence)
+            stats.inboxBacklog = Int64(inbox.backlogEntries)
+            stats.inboxBacklogAlerts = inbox.backlogAlerts
+        }
+        return stats
     }
 
     /// SQLite's `PRAGMA integrity_check`: `ok` for a sound file.

@@ -1,6 +1,6 @@
 import GRDB
 
-/// The desk store's schema history. Migrations are frozen: never edit one
+/// The desk store's schema history (the inbox file has its own, in ``Inbox``). Migrations are frozen: never edit one
 /// that has shipped, add a new one. `docs/schema.md` documents every column.
 ///
 /// Times are Unix milliseconds (INTEGER, UTC); label maps are JSON objects
@@ -8,18 +8,9 @@ import GRDB
 enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: inbox, alerts, incidents, timeline") { db in
+        migrator.registerMigration("v1: alerts, incidents, timeline, engine state") { db in
             try db.execute(
                 sql: """
-                    CREATE TABLE inbox (
-                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                        received_at INTEGER NOT NULL,
-                        source TEXT NOT NULL,
-                        alert_count INTEGER NOT NULL CHECK (alert_count >= 0),
-                        alerts BLOB NOT NULL,
-                        body BLOB
-                    );
-
                     CREATE TABLE engine_state (
                         id INTEGER PRIMARY KEY CHECK (id = 1),
                         inbox_seq INTEGER NOT NULL,

@@ -18,13 +18,13 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-/// The desk store on SQLite: the durable inbox, the engine's state, and the
-/// tables dashboards read (`docs/schema.md`).
+/// The desk store on SQLite: the tables dashboards read (`docs/schema.md`),
+/// the engine's state, and beside them the durable inbox.
 ///
-/// One file in WAL mode, written by one connection (GRDB serializes writes)
-/// and read by several. `synchronous=FULL` is set after GRDB's own WAL setup
-/// (which silently selects NORMAL) and read back at open: the store refuses to
-/// start with a durability other than the one asked for.
+/// Two files in WAL mode: the desk store at `path`, written by the engine,
+/// and the inbox at ``inboxPath(for:)``, written by intake, each with its own
+/// writer so neither waits for the other (see ``Inbox``). Both are opened
+/// with the asked durability and refuse to start with another.
 public final class SQLiteDeskStore: Sendable {
     public let path: String
     public let durability: Durability
@@ -34,28 +34,41 @@ public final class SQLiteDeskStore: Sendable {
     public let inbox: Inbox
     /// Read-only queries for the API and CLI.
     public let queries: DeskQueries
+    private let checkpointers: [Checkpointer]
 
-    public init(path: String, durability: Durability = .full, keepRawPayloads: Bool = true) throws {
+    public init(
+        path: String, durability: Durability = .full, keepRawPayloads: Bool = true, inboxLimits: Inbox.Limits = Inbox.Limits()
+    ) throws {
         self.path = path
         self.durability = durability
-        var configuration = Configuration()
-        configuration.label = "alertbridge"
-        configuration.busyMode = .timeout(10)
-        configuration.maximumReaderCount = 8
-        configuration.prepareDatabase { db in
-            // A larger WAL between checkpoints: fewer, longer checkpoints; measured
-            // to double small-transaction throughput here (RELIABILITY.md §4).
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+        pool = try SQLiteFile.open(path: path, durability: durability, migrator: Migrations.migrator)
+        let cursor = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT inbox_seq FROM engine_state WHERE id = 1") ?? 0 }
+        inbox = try Inbox(
+            path: Self.inboxPath(for: path), durability: durability, keepRawPayloads: keepRawPayloads, limits: inboxLimits,
+            processedThrough: cursor)
+        queries = DeskQueries(reader: pool, inboxReader: inbox.pool)
+        checkpointers = [
+            try Checkpointer(path: path, durability: durability),
+            try Checkpointer(path: inbox.path, durability: durability),
+        ]
+    }
+
+    /// Copies what the desk store's and the inbox's WALs hold into their
+    /// database files. Nothing else does (see ``Checkpointer``): the server
+    /// calls it periodically, off the commit path.
+    public func checkpoint() async throws {
+        for checkpointer in checkpointers {
+            try await checkpointer.checkpoint()
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+    }
+
+    /// The inbox file beside a desk store: `alertbridge.sqlite` keeps its
+    /// inbox in `alertbridge.inbox.sqlite`.
+    public static func inboxPath(for path: String) -> String {
+        for suffix in [".sqlite", ".sqlite3", ".db"] where path.hasSuffix(suffix) && path.count > suffix.count {
+            return String(path.dropLast(suffix.count)) + ".inbox" + suffix
         }
-        try SQLiteDeskStore.verify(pool, durability: durability)
-        try Migrations.migrator.migrate(pool)
-        let lastSequence = try pool.read(Inbox.highestSequence)
-        inbox = Inbox(writer: pool, lastSequence: lastSequence, keepRawPayloads: keepRawPayloads)
-        queries = DeskQueries(reader: pool)
+        return path + ".inbox"
     }
 
     /// Opens an existing store for reading only (the CLI), without migrating it.
@@ -66,29 +79,14 @@ public final class SQLiteDeskStore: Sendable {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(5)
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
-        return DeskQueries(reader: queue)
+        let desk = try DatabaseQueue(path: path, configuration: configuration)
+        let inboxPath = inboxPath(for: path)
+        let inbox = FileManager.default.fileExists(atPath: inboxPath) ? try DatabaseQueue(path: inboxPath, configuration: configuration) : nil
+        return DeskQueries(reader: desk, inboxReader: inbox)
     }
 
-    /// Checks `journal_mode` and `synchronous` on the writer connection.
-    static func verify(_ pool: DatabasePool, durability: Durability) throws {
-        let (journalMode, synchronous) = try pool.writeWithoutTransaction { db in
-            (
-                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
-                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
-            )
-        }
-        guard journalMode.lowercased() == "wal" else {
-            throw StoreError("desk store journal_mode is \(journalMode), expected wal")
-        }
-        let expected = durability == .full ? 2 : 1
-        guard synchronous == expected else {
-            throw StoreError("desk store synchronous is \(synchronous), expected \(expected) (\(durability.rawValue)); refusing to start")
-        }
-    }
-
-    /// The `PRAGMA synchronous` value of the writer connection (2 = FULL).
-    public func synchronousSetting() throws -> Int {
-        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    /// The `PRAGMA synchronous` values of the desk and inbox writers (2 = FULL).
+    public func synchronousSettings() throws -> (desk: Int, inbox: Int) {
+        (try SQLiteFile.synchronousSetting(pool), try SQLiteFile.synchronousSetting(inbox.pool))
     }
 }

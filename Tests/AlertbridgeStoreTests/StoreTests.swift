@@ -38,9 +38,74 @@ private let t = AlertBuilder.time
     func durability() throws {
         let directory = TemporaryDirectory()
         let store = try SQLiteDeskStore(path: directory.path("full.sqlite"))
-        #expect(try store.synchronousSetting() == 2)
+        #expect(try store.synchronousSettings() == (desk: 2, inbox: 2))
         let relaxed = try SQLiteDeskStore(path: directory.path("normal.sqlite"), durability: .normal)
-        #expect(try relaxed.synchronousSetting() == 1)
+        #expect(try relaxed.synchronousSettings() == (desk: 1, inbox: 1))
+    }
+
+    @Test(
+        "the inbox is a file of its own beside the desk store",
+        arguments: [
+            ("alertbridge.sqlite", "alertbridge.inbox.sqlite"), ("/var/lib/desk.db", "/var/lib/desk.inbox.db"),
+            ("store", "store.inbox"), (".sqlite", ".sqlite.inbox"),
+        ])
+    func inboxPath(desk: String, inbox: String) {
+        #expect(SQLiteDeskStore.inboxPath(for: desk) == inbox)
+    }
+
+    @Test("a new inbox file beside a desk store that processed more continues after its cursor")
+    func replacedInbox() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("desk.sqlite")
+        do {
+            let store = try SQLiteDeskStore(path: path)
+            var engine = Engine()
+            try await store.apply(engine.process([], at: t(0)), through: 41, marks: engine.marks)
+        }
+        try FileManager.default.removeItem(atPath: SQLiteDeskStore.inboxPath(for: path))
+        let reopened = try SQLiteDeskStore(path: path)
+        #expect(reopened.inbox.committedSequence == 41)
+        let committer = Task { await reopened.inbox.run() }
+        let sequence = try await reopened.inbox.append(source: "test", alerts: [AlertBuilder.alert(["a": "b"], at: 0)], receivedAt: t(0))
+        #expect(sequence == 42)
+        reopened.inbox.close()
+        await committer.value
+    }
+
+    @Test("past the backlog limit an append is refused and nothing is kept; processing makes room")
+    func backlogLimit() async throws {
+        let directory = TemporaryDirectory()
+        let store = try SQLiteDeskStore(path: directory.path("limit.sqlite"), inboxLimits: Inbox.Limits(maxBacklogAlerts: 5))
+        let committer = Task { await store.inbox.run() }
+        let three = (0..<3).map { AlertBuilder.alert(["alertname": "A\($0)"], at: 0) }
+        _ = try await store.inbox.append(source: "test", alerts: three, receivedAt: t(0))
+        #expect(store.inbox.backlogAlerts == 3)
+        await #expect(throws: Inbox.OverloadedError.self) {
+            try await store.inbox.append(source: "test", alerts: three, receivedAt: t(1))
+        }
+        #expect(store.inbox.committedSequence == 1)
+        #expect(try await store.inbox.entries(after: 0, maxAlerts: 100).count == 1)
+        store.inbox.markProcessed(alerts: 3)
+        #expect(try await store.inbox.append(source: "test", alerts: three, receivedAt: t(2)) == 2)
+        store.inbox.close()
+        await committer.value
+    }
+
+    @Test("a step reads entries up to an alert budget, and always at least one")
+    func entriesByAlertBudget() async throws {
+        let directory = TemporaryDirectory()
+        let store = try SQLiteDeskStore(path: directory.path("budget.sqlite"))
+        let committer = Task { await store.inbox.run() }
+        for size in [4, 3, 10, 1] {
+            let alerts = (0..<size).map { AlertBuilder.alert(["alertname": "S\(size)-\($0)"], at: 0) }
+            _ = try await store.inbox.append(source: "test", alerts: alerts, receivedAt: t(0))
+        }
+        #expect(try await store.inbox.entries(after: 0, maxAlerts: 8).map(\.sequence) == [1, 2])
+        #expect(try await store.inbox.entries(after: 2, maxAlerts: 8).map(\.sequence) == [3])
+        #expect(try await store.inbox.entries(after: 3, maxAlerts: 8).map(\.sequence) == [4])
+        #expect(try await store.inbox.entries(after: 4, maxAlerts: 8).isEmpty)
+        store.inbox.close()
+        await committer.value
     }
 
     @Test("concurrent appends all commit, in one sequence, and read back in order")
@@ -60,7 +125,7 @@ private let t = AlertBuilder.time
         }
         #expect(Set(sequences).count == 200)
         #expect(store.inbox.committedSequence == sequences.max())
-        let entries = try await store.inbox.entries(after: 0, limit: 1000)
+        let entries = try await store.inbox.entries(after: 0, maxAlerts: 1000)
         #expect(entries.map(\.sequence) == sequences.sorted())
         #expect(Set(entries.compactMap { $0.alerts.first?.labels["alertname"] }).count == 200)
         store.inbox.close()
@@ -96,7 +161,7 @@ private let t = AlertBuilder.time
             }
             var engine = Engine()
             try await store.apply(engine.process([], at: t(0)), through: 3, marks: engine.marks)
-            #expect(try await store.pruneInbox(processedThrough: 3, receivedBefore: t(1)) == 3)
+            #expect(try await store.inbox.prune(processedThrough: 3, receivedBefore: t(1)) == 3)
             store.inbox.close()
             await committer.value
         }

@@ -132,9 +132,14 @@ struct AlertListRepresentation: ResponseEncodable {
 
 struct StatsRepresentation: ResponseEncodable {
     struct Inbox: Codable {
+        /// The last inbox sequence committed (acknowledged to a sender).
         var committed: Int64
+        /// The last inbox sequence the engine has processed.
         var processed: Int64
+        /// Entries committed but not yet processed.
         var backlog: Int64
+        /// Alerts in those entries.
+        var backlogAlerts: Int
     }
 
     /// Alerts received, duplicates included.
@@ -166,6 +171,8 @@ struct StatsRepresentation: ResponseEncodable {
         incidentsOpened = stats.counters.incidentsOpened
         incidents = Dictionary(uniqueKeysWithValues: stats.incidentsByStatus.map { ($0.key.rawValue, $0.value) })
         noiseReduction = (stats.counters.noiseReduction * 10_000).rounded() / 10_000
-        inbox = Inbox(committed: stats.inboxSequence, processed: stats.engineSequence, backlog: stats.inboxBacklog)
+        inbox = Inbox(
+            committed: stats.inboxSequence, processed: stats.engineSequence, backlog: stats.inboxBacklog,
+            backlogAlerts: stats.inboxBacklogAlerts)
     }
 }
