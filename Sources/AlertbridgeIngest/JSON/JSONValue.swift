@@ -194,19 +194,26 @@ public struct JSONReader {
     private mutating func string() throws(IngestError) -> String {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes, no control characters.
+        // Fast path: no escapes, no control characters. Label values are
+        // nearly always ASCII, which needs no validation at all; the generic
+        // validating initializer took a slow path measured at 2% of intake.
+        var highBits: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                guard let string = String(validating: slice, as: UTF8.self) else {
+                if highBits & 0x80 == 0 {
+                    return String(decoding: slice.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+                }
+                guard let string = String(validating: slice.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
                     index = start
                     throw error("invalid UTF-8 in a string")
                 }
                 return string
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            highBits |= byte
             index += 1
         }
         return try escapedString(from: start)
