@@ -55,6 +55,7 @@ let package = Package(
             name: "AlertbridgeStore",
             dependencies: [
                 "AlertbridgeCore",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings

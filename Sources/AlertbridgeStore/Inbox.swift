@@ -1,5 +1,6 @@
 public import AlertbridgeCore
 public import Foundation
+import DequeModule
 import GRDB
 import Synchronization
 
@@ -24,6 +25,11 @@ import Synchronization
 /// throws ``OverloadedError`` and intake answers `503` with `Retry-After`.
 /// (Memory held by requests in flight is bounded by intake, before a body
 /// is read.)
+///
+/// Committed entries also stay in memory for a while (at most
+/// ``Limits/maxRecentAlerts`` alerts), so the engine takes what intake just
+/// appended without reading it back and decoding it; it reads the file only
+/// after a restart or when it has fallen further behind than that.
 public final class Inbox: Sendable {
     /// One committed request: the alerts it carried and when it arrived.
     public struct Entry: Sendable {
@@ -37,9 +43,13 @@ public final class Inbox: Sendable {
     public struct Limits: Sendable, Equatable {
         /// Committed alerts the engine has not processed yet.
         public var maxBacklogAlerts: Int
+        /// Committed alerts kept in memory for the engine to take without
+        /// reading them back.
+        public var maxRecentAlerts: Int
 
-        public init(maxBacklogAlerts: Int = 1_000_000) {
+        public init(maxBacklogAlerts: Int = 1_000_000, maxRecentAlerts: Int = 50_000) {
             self.maxBacklogAlerts = maxBacklogAlerts
+            self.maxRecentAlerts = maxRecentAlerts
         }
     }
 
@@ -57,7 +67,8 @@ public final class Inbox: Sendable {
         var receivedAt: Int64
         var source: String
         var alertCount: Int
-        var alerts: Data
+        var alerts: [Alert]
+        var encoded: Data
         var body: Data?
         var continuation: CheckedContinuation<Int64, any Error>
     }
@@ -69,6 +80,10 @@ public final class Inbox: Sendable {
         var committedSequence: Int64
         /// Committed alerts not yet reported processed (``markProcessed(through:alerts:)``).
         var backlogAlerts: Int
+        /// Committed entries not yet reported processed, newest last; a
+        /// contiguous run of sequences, possibly with a gap before it.
+        var recent: Deque<Entry> = []
+        var recentAlerts = 0
         var nextWaiterID = 0
         var commitWaiters: [Int: (after: Int64, continuation: CheckedContinuation<Void, Never>)] = [:]
     }
@@ -124,19 +139,23 @@ public final class Inbox: Sendable {
 
     // MARK: - Appending
 
+    /// Whether raw request bodies are kept for audit (`inbox.keep_raw_payloads`);
+    /// when not, callers need not copy them for ``append(source:alerts:receivedAt:body:)``.
+    public var keepsRawPayloads: Bool { keepRawPayloads }
+
     /// Appends the alerts of one request and returns its sequence number once
     /// it is durable. `body` is the raw payload, kept for audit.
     ///
     /// Throws ``OverloadedError`` without keeping anything when the inbox is
     /// past its limits, and ``ClosedError`` once the server is shutting down.
-    public func append(source: String, alerts: [Alert], receivedAt: Date, body: [UInt8]? = nil) async throws -> Int64 {
+    public func append(source: String, alerts: [Alert], receivedAt: Date, body: Data? = nil) async throws -> Int64 {
         // Encode on the caller's thread, so the committer only writes.
         let encoded = Data(AlertCodec.encode(alerts))
-        let rawBody = keepRawPayloads ? body.map { Data($0) } : nil
+        let rawBody = keepRawPayloads ? body : nil
         return try await withCheckedThrowingContinuation { continuation in
             let pending = Pending(
                 receivedAt: receivedAt.unixMilliseconds, source: source, alertCount: alerts.count,
-                alerts: encoded, body: rawBody, continuation: continuation)
+                alerts: alerts, encoded: encoded, body: rawBody, continuation: continuation)
             let (refusal, committer) = state.withLock { state -> ((any Error)?, CheckedContinuation<Void, Never>?) in
                 if state.isClosed { return (ClosedError(), nil) }
                 if state.backlogAlerts + alerts.count > limits.maxBacklogAlerts {
@@ -176,10 +195,17 @@ public final class Inbox: Sendable {
         state.withLock { $0.pending.count }
     }
 
-    /// The engine reports that `alerts` more alerts are processed and
-    /// committed in the desk store; they no longer count against the backlog.
-    public func markProcessed(alerts: Int) {
-        state.withLock { $0.backlogAlerts = max(0, $0.backlogAlerts - alerts) }
+    /// The engine reports that the entries through `sequence`, holding
+    /// `alerts` alerts, are processed and committed in the desk store: they
+    /// no longer count against the backlog, nor are they kept in memory.
+    public func markProcessed(through sequence: Int64, alerts: Int) {
+        state.withLock { state in
+            state.backlogAlerts = max(0, state.backlogAlerts - alerts)
+            while let first = state.recent.first, first.sequence <= sequence {
+                state.recentAlerts -= first.alerts.count
+                state.recent.removeFirst()
+            }
+        }
     }
 
     // MARK: - Committing
@@ -213,7 +239,7 @@ public final class Inbox: Sendable {
                     var sequences: [Int64] = []
                     sequences.reserveCapacity(batch.count)
                     for pending in batch {
-                        try statement.execute(arguments: [pending.receivedAt, pending.source, pending.alertCount, pending.alerts, pending.body])
+                        try statement.execute(arguments: [pending.receivedAt, pending.source, pending.alertCount, pending.encoded, pending.body])
                         sequences.append(db.lastInsertedRowID)
                     }
                     return sequences
@@ -221,7 +247,17 @@ public final class Inbox: Sendable {
                 tWrite += ms(ContinuousClock.now - t1)
                 let waiters = state.withLock { state in
                     state.committedSequence = max(state.committedSequence, sequences.last ?? 0)
-                    state.backlogAlerts += batch.reduce(0) { $0 + $1.alertCount }
+                    for (pending, sequence) in zip(batch, sequences) {
+                        state.backlogAlerts += pending.alertCount
+                        // Past the memory bound an entry is left to the file; the
+                        // engine finds the gap and reads from there.
+                        guard state.recentAlerts + pending.alertCount <= limits.maxRecentAlerts else { continue }
+                        state.recent.append(
+                            Entry(
+                                sequence: sequence, receivedAt: Date(unixMilliseconds: pending.receivedAt), source: pending.source,
+                                alerts: pending.alerts))
+                        state.recentAlerts += pending.alertCount
+                    }
                     return takeCommitWaiters(&state)
                 }
                 for (pending, sequence) in zip(batch, sequences) {
@@ -320,7 +356,35 @@ public final class Inbox: Sendable {
 
     /// Committed entries after `sequence`, in order: at least one when there
     /// is one, then more while they hold at most `maxAlerts` alerts together.
+    /// From memory when it holds the next entries, else from the file.
     public func entries(after sequence: Int64, maxAlerts: Int) async throws -> [Entry] {
+        if let recent = recentEntries(after: sequence, maxAlerts: maxAlerts) { return recent }
+        return try await storedEntries(after: sequence, maxAlerts: maxAlerts)
+    }
+
+    /// The entries following `sequence` from memory, or nil when memory
+    /// does not hold the next one.
+    private func recentEntries(after sequence: Int64, maxAlerts: Int) -> [Entry]? {
+        state.withLock { state in
+            guard let start = state.recent.firstIndex(where: { $0.sequence > sequence }),
+                state.recent[start].sequence == sequence + 1
+            else { return nil }
+            var entries: [Entry] = []
+            var alertCount = 0
+            var expected = sequence + 1
+            for entry in state.recent[start...] {
+                guard entry.sequence == expected else { break }
+                if !entries.isEmpty, alertCount + entry.alerts.count > maxAlerts { break }
+                alertCount += entry.alerts.count
+                entries.append(entry)
+                expected += 1
+            }
+            return entries
+        }
+    }
+
+    /// The entries following `sequence`, read back from the file.
+    func storedEntries(after sequence: Int64, maxAlerts: Int) async throws -> [Entry] {
         try await pool.read { db in
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT seq, received_at, source, alert_count, alerts FROM inbox WHERE seq > ? ORDER BY seq",

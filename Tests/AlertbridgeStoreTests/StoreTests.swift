@@ -85,10 +85,47 @@ private let t = AlertBuilder.time
         }
         #expect(store.inbox.committedSequence == 1)
         #expect(try await store.inbox.entries(after: 0, maxAlerts: 100).count == 1)
-        store.inbox.markProcessed(alerts: 3)
+        store.inbox.markProcessed(through: 1, alerts: 3)
         #expect(try await store.inbox.append(source: "test", alerts: three, receivedAt: t(2)) == 2)
         store.inbox.close()
         await committer.value
+    }
+
+    @Test("entries from memory, from the file, and across the gap memory leaves, are the same entries")
+    func entriesFromMemoryAndFile() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("recent.sqlite")
+        // Memory holds 10 alerts: the third request (of 5) does not fit and
+        // is left to the file; memory resumes once the first two are processed.
+        let store = try SQLiteDeskStore(path: path, inboxLimits: Inbox.Limits(maxRecentAlerts: 10))
+        let committer = Task { await store.inbox.run() }
+        var appended: [[Alert]] = []
+        for request in 0..<6 {
+            let alerts = (0..<5).map {
+                AlertBuilder.alert(
+                    ["alertname": "R\(request)", "n": "\($0)"], annotations: ["summary": "κόσμε \($0)"], startsAt: -5, endsAt: 300,
+                    at: Double(request))
+            }
+            _ = try await store.inbox.append(source: "test", alerts: alerts, receivedAt: t(Double(request)))
+            appended.append(alerts)
+            if request == 3 { store.inbox.markProcessed(through: 2, alerts: 10) }
+        }
+        let live = try await store.inbox.entries(after: 0, maxAlerts: .max)
+        #expect(live.map(\.alerts) == appended)
+        #expect(live.map(\.receivedAt) == (0..<6).map { t(Double($0)) })
+        // Steps of one entry each walk through memory, the gap and memory again.
+        var cursor: Int64 = 0
+        var stepped: [[Alert]] = []
+        while let entry = try await store.inbox.entries(after: cursor, maxAlerts: 1).first {
+            stepped.append(entry.alerts)
+            cursor = entry.sequence
+        }
+        #expect(stepped == appended)
+        store.inbox.close()
+        await committer.value
+
+        let reopened = try SQLiteDeskStore(path: path)
+        #expect(try await reopened.inbox.entries(after: 0, maxAlerts: .max).map(\.alerts) == appended)
     }
 
     @Test("a step reads entries up to an alert budget, and always at least one")
@@ -118,7 +155,7 @@ private let t = AlertBuilder.time
                 group.addTask {
                     try await store.inbox.append(
                         source: "test", alerts: [AlertBuilder.alert(["alertname": "A\(index)"], at: Double(index))],
-                        receivedAt: t(Double(index)), body: Array("{\"n\":\(index)}".utf8))
+                        receivedAt: t(Double(index)), body: Data("{\"n\":\(index)}".utf8))
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }

@@ -57,7 +57,8 @@ struct IngestController<Context: RequestContext>: Sendable {
         if !alerts.isEmpty {
             do {
                 _ = try await inbox.append(
-                    source: adapter.source, alerts: alerts, receivedAt: receivedAt, body: Array(body.readableBytesView))
+                    source: adapter.source, alerts: alerts, receivedAt: receivedAt,
+                    body: inbox.keepsRawPayloads ? Data(body.readableBytesView) : nil)
             } catch is Inbox.ClosedError {
                 throw APIError(.serviceUnavailable, "shutting down; retry against a running instance", retryAfter: 1)
             } catch let error as Inbox.OverloadedError {

@@ -170,7 +170,7 @@ public final class EngineService: Service, Sendable {
                     state.engine.process(entry.alerts, at: entry.receivedAt, into: &changes)
                 }
                 try await store.apply(changes, through: last.sequence, marks: state.engine.marks)
-                store.inbox.markProcessed(alerts: changes.counters.received)
+                store.inbox.markProcessed(through: last.sequence, alerts: changes.counters.received)
                 state.cursor = last.sequence
                 processedSequence.store(last.sequence, ordering: .releasing)
                 // Commands wait at most one batch behind a backlog.
