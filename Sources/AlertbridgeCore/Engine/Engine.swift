@@ -30,6 +30,9 @@ public struct Engine: Sendable {
     var expiries = Heap<Deadline>()
     /// When resolved incidents close; entries are checked when they come due.
     var closings = Heap<Deadline>()
+    /// Long label and annotation values, URLs and join reasons, shared
+    /// between the alerts that repeat them.
+    var interner = StringInterner()
     var nextAlertID: Int64 = 1
     var nextIncidentID: Int64 = 1
     /// The engine's time in Unix milliseconds: the latest time it was given.

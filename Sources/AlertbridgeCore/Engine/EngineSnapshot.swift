@@ -65,7 +65,12 @@ extension Engine {
                 closings.insert(Deadline(at: resolvedAt.unixMilliseconds + closeAfter, id: incident.id))
             }
         }
-        for alert in snapshot.alerts.sorted(by: { $0.id < $1.id }) where incidents[alert.incidentID] != nil {
+        for var alert in snapshot.alerts.sorted(by: { $0.id < $1.id }) where incidents[alert.incidentID] != nil {
+            // Rows read back from the store share nothing: share what repeats.
+            alert.labels = interner.intern(alert.labels)
+            alert.annotations = interner.intern(alert.annotations)
+            alert.generatorURL = interner.intern(alert.generatorURL)
+            alert.joinReason = interner.intern(alert.joinReason)
             alerts[alert.id] = AlertEntry(alert: alert)
             currentOccurrence[alert.fingerprint] = alert.id
             incidents[alert.incidentID]!.members.append(alert.id)

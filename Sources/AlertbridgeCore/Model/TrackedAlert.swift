@@ -24,21 +24,44 @@ public struct TrackedAlert: Equatable, Sendable, Identifiable {
     public var labels: LabelSet
     public var annotations: LabelSet
     public var generatorURL: String?
-    public var status: AlertStatus
-    public var startsAt: Date
-    public var endsAt: Date?
-    /// When the first receipt of this occurrence was processed.
-    public var firstSeenAt: Date
-    /// When the latest receipt (original or duplicate) was processed.
-    public var lastSeenAt: Date
-    public var resolvedAt: Date?
-    public var resolution: Resolution?
     /// Receipts after the first that changed nothing but `lastSeenAt`/`endsAt`.
     public var duplicateCount: Int
     /// How often it fired again after being resolved, within its incident.
     public var refireCount: Int
     /// Why it joined its incident, e.g. `group_by service=api env=prod`.
     public var joinReason: String
+    // Times as Unix milliseconds, `Int64.min` for none: the engine holds a
+    // million of these, and an optional `Date` takes twice the room.
+    private var startsAtMilliseconds: Int64
+    private var endsAtMilliseconds: Int64
+    private var firstSeenAtMilliseconds: Int64
+    private var lastSeenAtMilliseconds: Int64
+    private var resolvedAtMilliseconds: Int64
+    public var status: AlertStatus
+    public var resolution: Resolution?
+
+    public var startsAt: Date {
+        get { Date(unixMilliseconds: startsAtMilliseconds) }
+        set { startsAtMilliseconds = newValue.unixMilliseconds }
+    }
+    public var endsAt: Date? {
+        get { Self.date(endsAtMilliseconds) }
+        set { endsAtMilliseconds = Self.milliseconds(newValue) }
+    }
+    /// When the first receipt of this occurrence was processed.
+    public var firstSeenAt: Date {
+        get { Date(unixMilliseconds: firstSeenAtMilliseconds) }
+        set { firstSeenAtMilliseconds = newValue.unixMilliseconds }
+    }
+    /// When the latest receipt (original or duplicate) was processed.
+    public var lastSeenAt: Date {
+        get { Date(unixMilliseconds: lastSeenAtMilliseconds) }
+        set { lastSeenAtMilliseconds = newValue.unixMilliseconds }
+    }
+    public var resolvedAt: Date? {
+        get { Self.date(resolvedAtMilliseconds) }
+        set { resolvedAtMilliseconds = Self.milliseconds(newValue) }
+    }
 
     public init(
         id: Int64, fingerprint: Fingerprint, incidentID: Int64, source: String,
@@ -55,15 +78,23 @@ public struct TrackedAlert: Equatable, Sendable, Identifiable {
         self.annotations = annotations
         self.generatorURL = generatorURL
         self.status = status
-        self.startsAt = startsAt
-        self.endsAt = endsAt
-        self.firstSeenAt = firstSeenAt
-        self.lastSeenAt = lastSeenAt
-        self.resolvedAt = resolvedAt
+        self.startsAtMilliseconds = startsAt.unixMilliseconds
+        self.endsAtMilliseconds = Self.milliseconds(endsAt)
+        self.firstSeenAtMilliseconds = firstSeenAt.unixMilliseconds
+        self.lastSeenAtMilliseconds = lastSeenAt.unixMilliseconds
+        self.resolvedAtMilliseconds = Self.milliseconds(resolvedAt)
         self.resolution = resolution
         self.duplicateCount = duplicateCount
         self.refireCount = refireCount
         self.joinReason = joinReason
+    }
+
+    private static func date(_ milliseconds: Int64) -> Date? {
+        milliseconds == .min ? nil : Date(unixMilliseconds: milliseconds)
+    }
+
+    private static func milliseconds(_ date: Date?) -> Int64 {
+        date?.unixMilliseconds ?? .min
     }
 
     public var severity: Severity { Severity(label: labels["severity"]) }

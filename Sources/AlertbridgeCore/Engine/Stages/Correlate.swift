@@ -8,7 +8,7 @@ extension Engine {
         let policy = configuration.correlation
         let group = policy.group(of: alert.labels)
         let key = group.key
-        let reason = policy.name == CorrelationPolicy.default.name ? group.reason : "rule \(policy.name): \(group.reason)"
+        let reason = interner.intern(policy.name == CorrelationPolicy.default.name ? group.reason : "rule \(policy.name): \(group.reason)")
         let at = Date(unixMilliseconds: now)
 
         let id = nextAlertID
@@ -16,7 +16,8 @@ extension Engine {
         let resolvedEnd = alert.status == .resolved ? (alert.endsAt ?? at) : nil
         var tracked = TrackedAlert(
             id: id, fingerprint: alert.fingerprint, incidentID: 0, source: alert.source,
-            labels: alert.labels, annotations: alert.annotations, generatorURL: alert.generatorURL,
+            labels: interner.intern(alert.labels), annotations: interner.intern(alert.annotations),
+            generatorURL: interner.intern(alert.generatorURL),
             status: alert.status, startsAt: alert.startsAt, endsAt: resolvedEnd ?? alert.endsAt,
             firstSeenAt: at, lastSeenAt: at,
             resolvedAt: alert.status == .resolved ? at : nil, resolution: alert.status == .resolved ? .sender : nil,

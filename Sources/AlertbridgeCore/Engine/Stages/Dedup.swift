@@ -91,8 +91,8 @@ extension Engine {
         guard alerts[id]!.alert.annotations != alert.annotations || alerts[id]!.alert.generatorURL != alert.generatorURL else {
             return []
         }
-        alerts[id]!.alert.annotations = alert.annotations
-        alerts[id]!.alert.generatorURL = alert.generatorURL
+        alerts[id]!.alert.annotations = interner.intern(alert.annotations)
+        alerts[id]!.alert.generatorURL = interner.intern(alert.generatorURL)
         return .description
     }
 
