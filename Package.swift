@@ -31,10 +31,17 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
-        // Pure domain: model, fingerprint, engine. No I/O, no clock, no logging, no NIO.
+        // A plain C API over RE2 (Debian's libre2-dev): operators' regexes run
+        // in linear time, with Prometheus' and Alertmanager's syntax.
+        .target(
+            name: "CRE2",
+            linkerSettings: [.linkedLibrary("re2")]
+        ),
+        // Pure domain: model, fingerprint, rules, engine. No I/O, no clock, no logging, no NIO.
         .target(
             name: "AlertbridgeCore",
             dependencies: [
+                "CRE2",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
@@ -127,5 +134,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )
