@@ -32,9 +32,22 @@ public func buildApplication(
             "db": "\(configuration.databasePath)", "durability": "\(configuration.durability.rawValue)",
             "inbox": "\(store.inbox.path)", "inbox.committed": "\(store.inbox.committedSequence)",
         ])
+    let directory = try configuration.ruleDirectory()
+    let ruleSet: RuleSet
+    if let directory {
+        let (loaded, warnings) = try directory.load()
+        ruleSet = loaded
+        logger.info("rules loaded", metadata: ["dir": "\(directory.path)", "rules": "\(ruleSet.count)", "warnings": "\(warnings.count)"])
+        for warning in warnings { logger.warning("rule warning", metadata: ["warning": "\(warning)"]) }
+    } else {
+        ruleSet = .empty
+        logger.notice("no rule directory; alerts are grouped by service and env, else by alertname")
+    }
+    let metrics = ServerMetrics(ruleCount: ruleSet.count)
     let engine = EngineService(
-        store: store, configuration: configuration.engine, tickInterval: configuration.tickInterval,
+        store: store, configuration: configuration.engine, rules: ruleSet, tickInterval: configuration.tickInterval,
         inboxRetention: configuration.inboxRetention, now: now, logger: logger)
+    let reloader = RuleReloader(directory: directory, engine: engine, metrics: metrics, logger: logger)
 
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ErrorShapeMiddleware())
@@ -51,7 +64,10 @@ public func buildApplication(
     let api = router.group("api/v1")
     IncidentController<BasicRequestContext>(queries: store.queries, engine: engine, maxBodyBytes: 64 * 1024).addRoutes(to: api)
     AlertController<BasicRequestContext>(queries: store.queries).addRoutes(to: api)
-    StatusController<BasicRequestContext>(queries: store.queries, engine: engine, inbox: store.inbox).addRoutes(to: router)
+    SilenceController<BasicRequestContext>(queries: store.queries, engine: engine, now: now, maxBodyBytes: 64 * 1024).addRoutes(to: api)
+    StatusController<BasicRequestContext>(
+        queries: store.queries, engine: engine, inbox: store.inbox, reloader: reloader, metrics: metrics
+    ).addRoutes(to: router)
 
     let idleSeconds = configuration.idleTimeout.milliseconds / 1000
     return Application(
@@ -63,6 +79,7 @@ public func buildApplication(
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
         services: [
             CheckpointService(store: store, interval: .milliseconds(250), logger: logger), InboxService(inbox: store.inbox), engine,
+            ReloadOnHangupService(reloader: reloader),
         ],
         onServerRunning: { channel in
             logger.info("listening", metadata: ["http": "\(channel.localAddress.map(hostPort) ?? "?")"])

@@ -40,8 +40,10 @@ public struct ServerConfiguration: Sendable {
     /// The SQLite desk store file.
     public var databasePath = "alertbridge.sqlite"
     public var durability: Durability = .full
-    /// Where rule files are read from.
-    public var rulesDirectory = "rules"
+    /// Where rule files are read from. Unset, `rules` in the working
+    /// directory is used if it exists, else the built-in grouping; set, the
+    /// directory must exist.
+    public var rulesDirectory: String?
     /// Largest accepted request body; larger ones get 413 before being read.
     public var maxBodyBytes = 1 << 20
     public var ingestLimits = IngestLimits()
@@ -121,6 +123,20 @@ public struct ServerConfiguration: Sendable {
                 }
             }
         }
+    }
+
+    /// The rule directory to load: the configured one (which must exist),
+    /// else `rules` if it exists, else none.
+    public func ruleDirectory() throws(ConfigurationError) -> RuleDirectory? {
+        var isDirectory: ObjCBool = false
+        if let rulesDirectory {
+            guard FileManager.default.fileExists(atPath: rulesDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ConfigurationError("rules: \(rulesDirectory) is not a directory")
+            }
+            return RuleDirectory(path: rulesDirectory)
+        }
+        guard FileManager.default.fileExists(atPath: "rules", isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+        return RuleDirectory(path: "rules")
     }
 
     /// Checks relations between settings that each look fine alone.

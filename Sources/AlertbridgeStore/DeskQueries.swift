@@ -1,5 +1,5 @@
 public import AlertbridgeCore
-import Foundation
+public import Foundation
 public import GRDB
 
 /// Read-only queries over the desk store, shared by the HTTP API and the CLI.
@@ -80,11 +80,14 @@ public struct DeskQueries: Sendable {
     public struct AlertFilter: Sendable, Equatable {
         public var fingerprint: Fingerprint?
         public var status: AlertStatus?
+        /// true: only alerts kept out of incidents; false: only alerts in one.
+        public var suppressed: Bool?
         public var limit: Int
 
-        public init(fingerprint: Fingerprint? = nil, status: AlertStatus? = nil, limit: Int = 100) {
+        public init(fingerprint: Fingerprint? = nil, status: AlertStatus? = nil, suppressed: Bool? = nil, limit: Int = 100) {
             self.fingerprint = fingerprint
             self.status = status
+            self.suppressed = suppressed
             self.limit = limit
         }
     }
@@ -102,10 +105,51 @@ public struct DeskQueries: Sendable {
                 clauses.append("status = ?")
                 _ = arguments.append(contentsOf: [status.rawValue])
             }
+            if let suppressed = filter.suppressed {
+                clauses.append(suppressed ? "incident_id IS NULL" : "incident_id IS NOT NULL")
+            }
             _ = arguments.append(contentsOf: [filter.limit])
             let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
             return try Row.fetchAll(db, sql: "SELECT * FROM alerts \(whereClause) ORDER BY id DESC LIMIT ?", arguments: arguments)
                 .map(Self.alert(from:))
+        }
+    }
+
+    /// One alert occurrence and its own timeline: what the rules did to it,
+    /// why it joined (or was kept out of) an incident, how it changed.
+    public struct AlertDetail: Sendable {
+        public var alert: TrackedAlert
+        public var events: [IncidentEvent]
+    }
+
+    public func alert(id: Int64) async throws -> AlertDetail? {
+        try await reader.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]) else { return nil }
+            let events = try Row.fetchAll(db, sql: "SELECT * FROM incident_events WHERE alert_id = ? ORDER BY id", arguments: [id])
+                .map(Self.event(from:))
+            return AlertDetail(alert: try Self.alert(from: row), events: events)
+        }
+    }
+
+    // MARK: - Silences
+
+    /// Silences created through the API, newest first; `activeAt` keeps
+    /// those that have not ended by then.
+    public func silences(activeAt: Date? = nil, limit: Int = 100) async throws -> [Silence] {
+        try await reader.read { db in
+            if let activeAt {
+                return try Row.fetchAll(
+                    db, sql: "SELECT * FROM silences WHERE ends_at > ? ORDER BY id DESC LIMIT ?",
+                    arguments: [activeAt.unixMilliseconds, limit]
+                ).map(Self.silence(from:))
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM silences ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.silence(from:))
+        }
+    }
+
+    public func silence(id: Int64) async throws -> Silence? {
+        try await reader.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM silences WHERE id = ?", arguments: [id]).map(Self.silence(from:))
         }
     }
 
@@ -136,6 +180,7 @@ public struct DeskQueries: Sendable {
                 case "alerts_created": counters.alertsCreated = value
                 case "incidents_opened": counters.incidentsOpened = value
                 case "alerts_resolved_by_timeout": counters.resolvedByTimeout = value
+                case "alerts_suppressed": counters.suppressed = value
                 default: break
                 }
             }
@@ -176,7 +221,7 @@ public struct DeskQueries: Sendable {
             alertCount: row["alert_count"], firingCount: row["firing_count"],
             acknowledgedAt: date(row, "acknowledged_at"), acknowledgedBy: row["acknowledged_by"],
             resolvedAt: date(row, "resolved_at"), resolvedBy: row["resolved_by"], closedAt: date(row, "closed_at"),
-            reopenCount: row["reopen_count"], updatedAt: date(row, "updated_at")!)
+            reopenCount: row["reopen_count"], updatedAt: date(row, "updated_at")!, rule: row["rule"], rootCause: row["root_cause"])
     }
 
     static func alert(from row: Row) throws -> TrackedAlert {
@@ -185,13 +230,30 @@ public struct DeskQueries: Sendable {
             throw StoreError("alerts row \(row["id"] as Int64): bad fingerprint \(fingerprintHex)")
         }
         let resolution: String? = row["resolution"]
+        let suppression: String? = row["suppressed_by"]
+        let stateChanges: String? = row["state_changes"]
         return TrackedAlert(
             id: row["id"], fingerprint: fingerprint, incidentID: row["incident_id"], source: row["source"],
             labels: try labels(row, "labels"), annotations: try labels(row, "annotations"), generatorURL: row["generator_url"],
             status: try enumValue(row, "status"), startsAt: date(row, "starts_at")!, endsAt: date(row, "ends_at"),
             firstSeenAt: date(row, "first_seen_at")!, lastSeenAt: date(row, "last_seen_at")!, resolvedAt: date(row, "resolved_at"),
             resolution: resolution.flatMap(TrackedAlert.Resolution.init(rawValue:)),
-            duplicateCount: row["duplicate_count"], refireCount: row["refire_count"], joinReason: row["join_reason"])
+            duplicateCount: row["duplicate_count"], refireCount: row["refire_count"], joinReason: row["join_reason"],
+            suppression: suppression.flatMap(Suppression.init(storedValue:)), priority: try enumValue(row, "priority"),
+            flapping: row["flapping"], stateChanges: stateChanges.map { $0.split(separator: ",").compactMap { Int64($0) } } ?? [])
+    }
+
+    static func silence(from row: Row) throws -> Silence {
+        let text: String = row["matchers"]
+        let matchers: Matchers
+        do {
+            matchers = try Matchers(parsing: text)
+        } catch {
+            throw StoreError("silences row \(row["id"] as Int64): matchers \(text): \(error)")
+        }
+        return Silence(
+            id: row["id"], matchers: matchers, startsAt: date(row, "starts_at")!, endsAt: date(row, "ends_at")!,
+            createdBy: row["created_by"], comment: row["comment"], createdAt: date(row, "created_at")!)
     }
 
     static func event(from row: Row) throws -> IncidentEvent {

@@ -385,24 +385,26 @@ public final class Inbox: Sendable {
 
     /// The entries following `sequence`, read back from the file.
     func storedEntries(after sequence: Int64, maxAlerts: Int) async throws -> [Entry] {
-        try await pool.read { db in
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT seq, received_at, source, alert_count, alerts FROM inbox WHERE seq > ? ORDER BY seq",
-                arguments: [sequence])
-            var entries: [Entry] = []
-            var alertCount = 0
-            while let row = try rows.next() {
-                let count: Int = row["alert_count"]
-                if !entries.isEmpty, alertCount + count > maxAlerts { break }
-                alertCount += count
-                let blob: Data = row["alerts"]
-                entries.append(
-                    Entry(
-                        sequence: row["seq"], receivedAt: Date(unixMilliseconds: row["received_at"]),
-                        source: row["source"], alerts: try AlertCodec.decode(blob)))
-            }
-            return entries
+        try await pool.read { db in try Self.readEntries(db, after: sequence, maxAlerts: maxAlerts) }
+    }
+
+    static func readEntries(_ db: Database, after sequence: Int64, maxAlerts: Int) throws -> [Entry] {
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT seq, received_at, source, alert_count, alerts FROM inbox WHERE seq > ? ORDER BY seq",
+            arguments: [sequence])
+        var entries: [Entry] = []
+        var alertCount = 0
+        while let row = try rows.next() {
+            let count: Int = row["alert_count"]
+            if !entries.isEmpty, alertCount + count > maxAlerts { break }
+            alertCount += count
+            let blob: Data = row["alerts"]
+            entries.append(
+                Entry(
+                    sequence: row["seq"], receivedAt: Date(unixMilliseconds: row["received_at"]),
+                    source: row["source"], alerts: try AlertCodec.decode(blob)))
         }
+        return entries
     }
 
     /// Deletes processed entries received before `cutoff`; returns how many.

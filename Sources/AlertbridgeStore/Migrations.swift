@@ -8,7 +8,7 @@ import GRDB
 enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: alerts, incidents, timeline, engine state") { db in
+        migrator.registerMigration("v1: alerts, incidents, timeline, silences, engine state") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE engine_state (
@@ -17,10 +17,11 @@ enum Migrations {
                         engine_now INTEGER NOT NULL,
                         next_alert_id INTEGER NOT NULL,
                         next_incident_id INTEGER NOT NULL,
+                        next_silence_id INTEGER NOT NULL,
                         updated_at INTEGER NOT NULL
                     );
-                    INSERT INTO engine_state (id, inbox_seq, engine_now, next_alert_id, next_incident_id, updated_at)
-                        VALUES (1, 0, -9223372036854775808, 1, 1, 0);
+                    INSERT INTO engine_state (id, inbox_seq, engine_now, next_alert_id, next_incident_id, next_silence_id, updated_at)
+                        VALUES (1, 0, -9223372036854775808, 1, 1, 1, 0);
 
                     CREATE TABLE incidents (
                         id INTEGER PRIMARY KEY,
@@ -30,6 +31,8 @@ enum Migrations {
                         status TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved', 'closed')),
                         group_key TEXT NOT NULL,
                         group_labels TEXT NOT NULL,
+                        rule TEXT,
+                        root_cause TEXT,
                         service TEXT,
                         env TEXT,
                         opened_at INTEGER NOT NULL,
@@ -51,7 +54,7 @@ enum Migrations {
                     CREATE TABLE alerts (
                         id INTEGER PRIMARY KEY,
                         fingerprint TEXT NOT NULL,
-                        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+                        incident_id INTEGER REFERENCES incidents (id),
                         source TEXT NOT NULL,
                         alertname TEXT,
                         severity TEXT,
@@ -67,8 +70,13 @@ enum Migrations {
                         resolution TEXT CHECK (resolution IN ('sender', 'timeout', 'incident_closed')),
                         duplicate_count INTEGER NOT NULL,
                         refire_count INTEGER NOT NULL,
-                        join_reason TEXT NOT NULL
+                        join_reason TEXT NOT NULL,
+                        suppressed_by TEXT,
+                        priority TEXT NOT NULL CHECK (priority IN ('P1', 'P2', 'P3', 'P4', 'P5')),
+                        flapping INTEGER NOT NULL DEFAULT 0,
+                        state_changes TEXT
                     );
+                    CREATE INDEX alerts_suppressed ON alerts (id) WHERE incident_id IS NULL;
                     CREATE INDEX alerts_by_fingerprint ON alerts (fingerprint, id);
                     CREATE INDEX alerts_by_incident ON alerts (incident_id, id);
                     CREATE INDEX alerts_by_status ON alerts (status, id);
@@ -83,7 +91,7 @@ enum Migrations {
 
                     CREATE TABLE incident_events (
                         id INTEGER PRIMARY KEY,
-                        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+                        incident_id INTEGER REFERENCES incidents (id),
                         at INTEGER NOT NULL,
                         kind TEXT NOT NULL,
                         alert_id INTEGER,
@@ -92,6 +100,18 @@ enum Migrations {
                         actor TEXT
                     );
                     CREATE INDEX incident_events_by_incident ON incident_events (incident_id, id);
+                    CREATE INDEX incident_events_by_alert ON incident_events (alert_id, id) WHERE alert_id IS NOT NULL;
+
+                    CREATE TABLE silences (
+                        id INTEGER PRIMARY KEY,
+                        matchers TEXT NOT NULL,
+                        starts_at INTEGER NOT NULL,
+                        ends_at INTEGER NOT NULL,
+                        created_by TEXT NOT NULL,
+                        comment TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX silences_by_end ON silences (ends_at);
 
                     CREATE TABLE counters (
                         name TEXT PRIMARY KEY,
@@ -99,7 +119,8 @@ enum Migrations {
                     ) WITHOUT ROWID;
                     INSERT INTO counters (name, value) VALUES
                         ('alerts_received', 0), ('alerts_duplicate', 0), ('alerts_stale', 0),
-                        ('alerts_created', 0), ('incidents_opened', 0), ('alerts_resolved_by_timeout', 0);
+                        ('alerts_created', 0), ('incidents_opened', 0), ('alerts_resolved_by_timeout', 0),
+                        ('alerts_suppressed', 0);
                     """)
         }
         return migrator

@@ -14,10 +14,13 @@ extension SQLiteDeskStore {
             try Self.write(changes, in: db)
             try db.cachedStatement(
                 sql: """
-                    UPDATE engine_state SET inbox_seq = ?, engine_now = ?, next_alert_id = ?, next_incident_id = ?, updated_at = ?
+                    UPDATE engine_state SET inbox_seq = ?, engine_now = ?, next_alert_id = ?, next_incident_id = ?,
+                        next_silence_id = ?, updated_at = ?
                     WHERE id = 1
                     """
-            ).execute(arguments: [sequence, marks.now, marks.nextAlertID, marks.nextIncidentID, Date().unixMilliseconds])
+            ).execute(arguments: [
+                sequence, marks.now, marks.nextAlertID, marks.nextIncidentID, marks.nextSilenceID, Date().unixMilliseconds,
+            ])
         }
     }
 
@@ -26,13 +29,13 @@ extension SQLiteDeskStore {
         if !changes.incidents.isEmpty {
             let upsert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO incidents (id, title, severity, priority, status, group_key, group_labels, service, env,
-                        opened_at, first_alert_at, last_alert_at, alert_count, firing_count, acknowledged_at, acknowledged_by,
-                        resolved_at, resolved_by, closed_at, reopen_count, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO incidents (id, title, severity, priority, status, group_key, group_labels, rule, root_cause,
+                        service, env, opened_at, first_alert_at, last_alert_at, alert_count, firing_count, acknowledged_at,
+                        acknowledged_by, resolved_at, resolved_by, closed_at, reopen_count, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET
                         title = excluded.title, severity = excluded.severity, priority = excluded.priority,
-                        status = excluded.status, last_alert_at = excluded.last_alert_at,
+                        status = excluded.status, root_cause = excluded.root_cause, last_alert_at = excluded.last_alert_at,
                         alert_count = excluded.alert_count, firing_count = excluded.firing_count,
                         acknowledged_at = excluded.acknowledged_at, acknowledged_by = excluded.acknowledged_by,
                         resolved_at = excluded.resolved_at, resolved_by = excluded.resolved_by,
@@ -41,7 +44,7 @@ extension SQLiteDeskStore {
             for incident in changes.incidents {
                 try upsert.execute(arguments: [
                     incident.id, incident.title, incident.severity.rawValue, incident.priority.rawValue,
-                    incident.status.rawValue, incident.groupKey, JSON.object(incident.groupLabels),
+                    incident.status.rawValue, incident.groupKey, JSON.object(incident.groupLabels), incident.rule, incident.rootCause,
                     incident.groupLabels["service"], incident.groupLabels["env"],
                     incident.openedAt.unixMilliseconds, incident.firstAlertAt.unixMilliseconds,
                     incident.lastAlertAt.unixMilliseconds, incident.alertCount, incident.firingCount,
@@ -52,53 +55,19 @@ extension SQLiteDeskStore {
             }
         }
         if !changes.alerts.isEmpty {
-            let insert = try db.cachedStatement(
+            try writeAlerts(changes, in: db)
+        }
+        if !changes.silences.isEmpty {
+            let upsert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO alerts (id, fingerprint, incident_id, source, alertname, severity, status, labels, annotations,
-                        generator_url, starts_at, ends_at, first_seen_at, last_seen_at, resolved_at, resolution,
-                        duplicate_count, refire_count, join_reason)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO silences (id, matchers, starts_at, ends_at, created_by, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET ends_at = excluded.ends_at
                     """)
-            let link = try db.cachedStatement(
-                sql: "INSERT INTO incident_alerts (incident_id, alert_id, joined_at, reason) VALUES (?, ?, ?, ?)")
-            let update = try db.cachedStatement(
-                sql: """
-                    UPDATE alerts SET status = ?, annotations = ?, generator_url = ?, starts_at = ?, ends_at = ?,
-                        last_seen_at = ?, resolved_at = ?, resolution = ?, duplicate_count = ?, refire_count = ?
-                    WHERE id = ?
-                    """)
-            // The storm case: a repeat moves these and nothing else, and no
-            // indexed column (alerts_by_status) is touched.
-            let refresh = try db.cachedStatement(
-                sql: "UPDATE alerts SET ends_at = ?, last_seen_at = ?, duplicate_count = ? WHERE id = ?")
-            let describe = try db.cachedStatement(sql: "UPDATE alerts SET annotations = ?, generator_url = ? WHERE id = ?")
-            for alert in changes.alerts {
-                let change = changes.change(ofAlert: alert.id)
-                if change.contains(.created) {
-                    try insert.execute(arguments: [
-                        alert.id, alert.fingerprint.hex, alert.incidentID, alert.source, alert.labels["alertname"],
-                        alert.labels["severity"], alert.status.rawValue, JSON.object(alert.labels), JSON.object(alert.annotations),
-                        alert.generatorURL, alert.startsAt.unixMilliseconds, alert.endsAt?.unixMilliseconds,
-                        alert.firstSeenAt.unixMilliseconds, alert.lastSeenAt.unixMilliseconds,
-                        alert.resolvedAt?.unixMilliseconds, alert.resolution?.rawValue,
-                        alert.duplicateCount, alert.refireCount, alert.joinReason,
-                    ])
-                    try link.execute(arguments: [alert.incidentID, alert.id, alert.firstSeenAt.unixMilliseconds, alert.joinReason])
-                } else if change.contains(.lifecycle) {
-                    try update.execute(arguments: [
-                        alert.status.rawValue, JSON.object(alert.annotations), alert.generatorURL,
-                        alert.startsAt.unixMilliseconds, alert.endsAt?.unixMilliseconds, alert.lastSeenAt.unixMilliseconds,
-                        alert.resolvedAt?.unixMilliseconds, alert.resolution?.rawValue, alert.duplicateCount,
-                        alert.refireCount, alert.id,
-                    ])
-                } else {
-                    try refresh.execute(arguments: [
-                        alert.endsAt?.unixMilliseconds, alert.lastSeenAt.unixMilliseconds, alert.duplicateCount, alert.id,
-                    ])
-                    if change.contains(.description) {
-                        try describe.execute(arguments: [JSON.object(alert.annotations), alert.generatorURL, alert.id])
-                    }
-                }
+            for silence in changes.silences {
+                try upsert.execute(arguments: [
+                    silence.id, silence.matchers.description, silence.startsAt.unixMilliseconds, silence.endsAt.unixMilliseconds,
+                    silence.createdBy, silence.comment, silence.createdAt.unixMilliseconds,
+                ])
             }
         }
         if !changes.events.isEmpty {
@@ -118,10 +87,75 @@ extension SQLiteDeskStore {
                 ("alerts_received", counters.received), ("alerts_duplicate", counters.duplicates),
                 ("alerts_stale", counters.stale), ("alerts_created", counters.alertsCreated),
                 ("incidents_opened", counters.incidentsOpened), ("alerts_resolved_by_timeout", counters.resolvedByTimeout),
+                ("alerts_suppressed", counters.suppressed),
             ] where delta != 0 {
                 try add.execute(arguments: [delta, name])
             }
         }
+    }
+
+    /// Each alert as little as its change needs: a new one inserted (and
+    /// linked to its incident), a changed lifecycle written whole, a repeat
+    /// as three columns.
+    private static func writeAlerts(_ changes: DeskChanges, in db: Database) throws {
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO alerts (id, fingerprint, incident_id, source, alertname, severity, status, labels, annotations,
+                    generator_url, starts_at, ends_at, first_seen_at, last_seen_at, resolved_at, resolution,
+                    duplicate_count, refire_count, join_reason, suppressed_by, priority, flapping, state_changes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let link = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO incident_alerts (incident_id, alert_id, joined_at, reason) VALUES (?, ?, ?, ?)")
+        let update = try db.cachedStatement(
+            sql: """
+                UPDATE alerts SET incident_id = ?, status = ?, annotations = ?, generator_url = ?, starts_at = ?, ends_at = ?,
+                    last_seen_at = ?, resolved_at = ?, resolution = ?, duplicate_count = ?, refire_count = ?, join_reason = ?,
+                    suppressed_by = ?, flapping = ?, state_changes = ?
+                WHERE id = ?
+                """)
+        // The storm case: a repeat moves these and nothing else, and no
+        // indexed column (alerts_by_status) is touched.
+        let refresh = try db.cachedStatement(
+            sql: "UPDATE alerts SET ends_at = ?, last_seen_at = ?, duplicate_count = ? WHERE id = ?")
+        let describe = try db.cachedStatement(sql: "UPDATE alerts SET annotations = ?, generator_url = ? WHERE id = ?")
+        for alert in changes.alerts {
+            let change = changes.change(ofAlert: alert.id)
+            if change.contains(.created) {
+                try insert.execute(arguments: [
+                    alert.id, alert.fingerprint.hex, alert.incidentID, alert.source, alert.labels["alertname"],
+                    alert.labels["severity"], alert.status.rawValue, JSON.object(alert.labels), JSON.object(alert.annotations),
+                    alert.generatorURL, alert.startsAt.unixMilliseconds, alert.endsAt?.unixMilliseconds,
+                    alert.firstSeenAt.unixMilliseconds, alert.lastSeenAt.unixMilliseconds,
+                    alert.resolvedAt?.unixMilliseconds, alert.resolution?.rawValue,
+                    alert.duplicateCount, alert.refireCount, alert.joinReason, alert.suppression?.storedValue,
+                    alert.priority.rawValue, alert.flapping, stateChangesText(alert.stateChanges),
+                ])
+            } else if change.contains(.lifecycle) || change.contains(.attached) {
+                try update.execute(arguments: [
+                    alert.incidentID, alert.status.rawValue, JSON.object(alert.annotations), alert.generatorURL,
+                    alert.startsAt.unixMilliseconds, alert.endsAt?.unixMilliseconds, alert.lastSeenAt.unixMilliseconds,
+                    alert.resolvedAt?.unixMilliseconds, alert.resolution?.rawValue, alert.duplicateCount,
+                    alert.refireCount, alert.joinReason, alert.suppression?.storedValue, alert.flapping,
+                    stateChangesText(alert.stateChanges), alert.id,
+                ])
+            } else {
+                try refresh.execute(arguments: [
+                    alert.endsAt?.unixMilliseconds, alert.lastSeenAt.unixMilliseconds, alert.duplicateCount, alert.id,
+                ])
+                if change.contains(.description) {
+                    try describe.execute(arguments: [JSON.object(alert.annotations), alert.generatorURL, alert.id])
+                }
+            }
+            if let incidentID = alert.incidentID, change.contains(.created) || change.contains(.attached) {
+                try link.execute(arguments: [incidentID, alert.id, alert.lastSeenAt.unixMilliseconds, alert.joinReason])
+            }
+        }
+    }
+
+    /// Recent state change times as comma-separated milliseconds; NULL for none.
+    static func stateChangesText(_ changes: [Int64]) -> String? {
+        changes.isEmpty ? nil : changes.map(String.init).joined(separator: ",")
     }
 
     /// Where the engine left off: its state and the last inbox entry it processed.
@@ -130,23 +164,32 @@ extension SQLiteDeskStore {
         public var inboxSequence: Int64
     }
 
-    /// Loads the engine's state as the last committed step left it.
-    public func loadCheckpoint() async throws -> EngineCheckpoint {
+    /// Loads the engine's state as the last committed step left it: incidents
+    /// not closed and their alerts, suppressed alerts the engine still holds
+    /// (firing, or resolved less than `forgetAfter` ago), silences not ended.
+    public func loadCheckpoint(forgetAfter: Duration) async throws -> EngineCheckpoint {
         try await pool.read { db in
             guard let state = try Row.fetchOne(db, sql: "SELECT * FROM engine_state WHERE id = 1") else {
                 throw StoreError("desk store has no engine_state row")
             }
+            let now: Int64 = state["engine_now"]
             let incidents = try Row.fetchAll(db, sql: "SELECT * FROM incidents WHERE status != 'closed' ORDER BY id")
                 .map(DeskQueries.incident(from:))
             let alerts = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM alerts WHERE incident_id IN (SELECT id FROM incidents WHERE status != 'closed') ORDER BY id
-                    """
+                    SELECT * FROM alerts WHERE incident_id IN (SELECT id FROM incidents WHERE status != 'closed')
+                    UNION ALL
+                    SELECT * FROM alerts WHERE incident_id IS NULL
+                        AND (status = 'firing' OR flapping = 1 OR resolved_at > ?)
+                    ORDER BY id
+                    """, arguments: [now == .min ? Int64.min : now - forgetAfter.milliseconds]
             ).map(DeskQueries.alert(from:))
+            let silences = try Row.fetchAll(db, sql: "SELECT * FROM silences WHERE ends_at > ? ORDER BY id", arguments: [now])
+                .map(DeskQueries.silence(from:))
             let snapshot = EngineSnapshot(
-                alerts: alerts, incidents: incidents, nextAlertID: state["next_alert_id"],
-                nextIncidentID: state["next_incident_id"], now: state["engine_now"])
+                alerts: alerts, incidents: incidents, silences: silences, nextAlertID: state["next_alert_id"],
+                nextIncidentID: state["next_incident_id"], nextSilenceID: state["next_silence_id"], now: now)
             return EngineCheckpoint(snapshot: snapshot, inboxSequence: state["inbox_seq"])
         }
     }

@@ -85,6 +85,21 @@ public final class SQLiteDeskStore: Sendable {
         return DeskQueries(reader: desk, inboxReader: inbox)
     }
 
+    /// The inbox entries kept beside a desk store (`inbox.retention`, 24h by
+    /// default), read-only: the recorded history `alertbridge replay` runs.
+    public static func recordedEntries(path: String) throws -> [Inbox.Entry] {
+        let inboxPath = inboxPath(for: path)
+        guard FileManager.default.fileExists(atPath: inboxPath) else {
+            throw StoreError("no inbox beside \(path) (expected \(inboxPath))")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        return try DatabaseQueue(path: inboxPath, configuration: configuration).read { db in
+            try Inbox.readEntries(db, after: 0, maxAlerts: .max)
+        }
+    }
+
     /// The `PRAGMA synchronous` values of the desk and inbox writers (2 = FULL).
     public func synchronousSettings() throws -> (desk: Int, inbox: Int) {
         (try SQLiteFile.synchronousSetting(pool), try SQLiteFile.synchronousSetting(inbox.pool))

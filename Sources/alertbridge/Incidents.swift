@@ -98,7 +98,7 @@ extension Alertbridge {
                         headers: ["ID", "FINGERPRINT", "STATUS", "INCIDENT", "DUPLICATES", "LAST SEEN", "ALERTNAME", "LABELS"],
                         rows: alerts.map {
                             [
-                                "\($0.id)", $0.fingerprint.hex, $0.status.rawValue, "\($0.incidentID)", "\($0.duplicateCount)",
+                                "\($0.id)", $0.fingerprint.hex, $0.status.rawValue, $0.incidentID.map { "\($0)" } ?? "-", "\($0.duplicateCount)",
                                 RFC3339.string($0.lastSeenAt), $0.labels["alertname"] ?? "", $0.labels.description,
                             ]
                         }

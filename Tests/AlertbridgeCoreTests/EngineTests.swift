@@ -94,8 +94,10 @@ private let diskFull: LabelSet = ["alertname": "DiskFull", "instance": "web-1", 
         #expect(engine.incident(1)!.groupKey == "{service=\"api\",env=\"prod\"}")
         #expect(engine.incident(1)!.alertCount == 2)
         #expect(engine.alert(2)!.joinReason == "group_by service=api env=prod")
-        let events = changes.events.filter { $0.incidentID == 1 }.map(\.kind)
-        #expect(events == [.opened, .alertJoined])
+        let events = changes.events.filter { $0.incidentID == 1 }
+        // The critical alert that joins raises the incident from P4 to P1.
+        #expect(events.map(\.kind) == [.opened, .alertJoined, .priorityChanged])
+        #expect(events.last?.detail == "priority P4 -> P1")
     }
 
     @Test("without a service label, alerts group by alertname")

@@ -93,7 +93,7 @@ private struct IncidentShape: Equatable, CustomStringConvertible {
 }
 
 private struct AlertShape: Equatable, CustomStringConvertible {
-    var id: Int64, fingerprint: Fingerprint, incidentID: Int64, status: AlertStatus, duplicateCount: Int, refireCount: Int
+    var id: Int64, fingerprint: Fingerprint, incidentID: Int64?, status: AlertStatus, duplicateCount: Int, refireCount: Int
     init(_ alert: TrackedAlert) {
         (id, fingerprint, incidentID, status) = (alert.id, alert.fingerprint, alert.incidentID, alert.status)
         (duplicateCount, refireCount) = (alert.duplicateCount, alert.refireCount)

@@ -229,7 +229,7 @@ private let t = AlertBuilder.time
             sequence += 1
             try await store.apply(changes, through: sequence, marks: engine.marks)
             if index % 50 == 0 || index == 299 {
-                let checkpoint = try await store.loadCheckpoint()
+                let checkpoint = try await store.loadCheckpoint(forgetAfter: configuration.closeAfter)
                 #expect(checkpoint.inboxSequence == sequence)
                 #expect(checkpoint.snapshot == engine.snapshot)
             }

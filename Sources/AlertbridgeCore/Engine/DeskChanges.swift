@@ -12,6 +12,8 @@ public struct EngineCounters: Equatable, Sendable {
     public var alertsCreated = 0
     public var incidentsOpened = 0
     public var resolvedByTimeout = 0
+    /// Alert occurrences kept out of incidents when they arrived.
+    public var suppressed = 0
 
     public init() {}
 
@@ -22,6 +24,7 @@ public struct EngineCounters: Equatable, Sendable {
         lhs.alertsCreated += rhs.alertsCreated
         lhs.incidentsOpened += rhs.incidentsOpened
         lhs.resolvedByTimeout += rhs.resolvedByTimeout
+        lhs.suppressed += rhs.suppressed
     }
 
     /// The share of received alerts that did not become an incident of its own.
@@ -46,6 +49,8 @@ public struct AlertChange: OptionSet, Hashable, Sendable {
     public static let lifecycle = AlertChange(rawValue: 1 << 1)
     /// Annotations or the generator URL changed.
     public static let description = AlertChange(rawValue: 1 << 2)
+    /// A suppressed alert joined an incident: link it.
+    public static let attached = AlertChange(rawValue: 1 << 3)
 }
 
 /// Everything one engine step changed, coalesced: the latest state of each
@@ -62,6 +67,8 @@ public struct DeskChanges: Sendable {
     var alertChanges: [Int64: AlertChange] = [:]
     /// Touched incidents, latest state, in first-touched order.
     var incidentsByID: OrderedDictionary<Int64, Incident> = [:]
+    /// Silences created, changed or ended, latest state.
+    var silencesByID: OrderedDictionary<Int64, Silence> = [:]
     /// Timeline entries, in the order they happened.
     public internal(set) var events: [IncidentEvent] = []
     /// One verdict per alert given to ``Engine/process(_:at:)``, in input order.
@@ -87,14 +94,18 @@ public struct DeskChanges: Sendable {
     }
     public func incident(_ id: Int64) -> Incident? { incidentsByID[id] }
 
+    /// Touched silences, latest state.
+    public var silences: [Silence] { Array(silencesByID.values) }
+
     public var isEmpty: Bool {
-        alertsByID.isEmpty && incidentsByID.isEmpty && events.isEmpty && counters == EngineCounters()
+        alertsByID.isEmpty && incidentsByID.isEmpty && silencesByID.isEmpty && events.isEmpty && counters == EngineCounters()
     }
 
     /// Appends `other`, a later step: its states replace this one's.
     public mutating func merge(_ other: DeskChanges) {
         for (id, alert) in other.alertsByID { record(alert, other.change(ofAlert: id)) }
         for (id, incident) in other.incidentsByID { incidentsByID[id] = incident }
+        for (id, silence) in other.silencesByID { silencesByID[id] = silence }
         events.append(contentsOf: other.events)
         verdicts.append(contentsOf: other.verdicts)
         counters += other.counters

@@ -63,3 +63,26 @@ extension Engine {
         return changes
     }
 }
+
+extension Engine {
+    /// Replaces the rules and keeps all state: alerts, incidents, silences,
+    /// heartbeats. Incidents keep the grouping they were made with; new
+    /// receipts follow the new rules. Suppressed alerts are reconsidered at
+    /// once (a window that is gone releases them). Applies no deadline:
+    /// advance first.
+    public mutating func reload(_ rules: RuleSet, at: Date) -> DeskChanges {
+        var changes = DeskChanges()
+        now = max(now, at.unixMilliseconds)
+        self.rules = rules
+        // Inhibit rules may have changed: rebuild their index of firing sources.
+        inhibitionSources = [:]
+        for id in alerts.keys.sorted() where alerts[id]!.alert.status == .firing {
+            updateInhibitionSource(id, into: &changes)
+        }
+        heartbeats = heartbeats.filter { _, state in rules.heartbeats.contains { $0.origin.name == state.rule } }
+        for id in suppressed.sorted() {
+            reconsiderSuppression(of: id, into: &changes)
+        }
+        return changes
+    }
+}

@@ -5,22 +5,29 @@ import HeapModule
 ///
 /// It does no I/O and reads no clock: time comes in with the input
 /// (`process(_:at:)`, `advance(to:)`), and every call returns what changed
-/// (``DeskChanges``). Given the same configuration, alerts and times it always
-/// produces the same incidents, which is what makes replay, rule tests and
-/// crash recovery exact. It is a value type with a single owner (the engine
-/// service, or a replay), so it needs no lock.
+/// (``DeskChanges``). Given the same configuration, rules, alerts and times
+/// it always produces the same incidents, which is what makes replay, rule
+/// tests and crash recovery exact. It is a value type with a single owner
+/// (the engine service, or a replay), so it needs no lock.
+///
+/// Stages, in the order an alert meets them: enrich → dedup (identity,
+/// duplicates, flapping) → suppress (heartbeats, maintenance windows,
+/// silences, inhibition) → correlate → prioritise → lifecycle.
 ///
 /// ```swift
-/// var engine = Engine()
+/// var engine = Engine(rules: ruleSet)
 /// let changes = engine.process(alerts, at: receivedAt)
 /// try await store.apply(changes, through: inboxSequence)
 /// ```
 public struct Engine: Sendable {
     public let configuration: EngineConfiguration
+    /// The rules in force; ``reload(_:at:)`` replaces them and keeps all state.
+    public internal(set) var rules: RuleSet
 
-    /// Live alert occurrences: all those of incidents not yet closed.
+    /// Live alert occurrences: those of incidents not yet closed, and
+    /// suppressed ones not yet forgotten.
     var alerts: [Int64: AlertEntry] = [:]
-    /// The newest occurrence of each fingerprint, the one a receipt updates.
+    /// The newest occurrence of each identity, the one a receipt updates.
     var currentOccurrence: [Fingerprint: Int64] = [:]
     /// Incidents not yet closed.
     var incidents: [Int64: IncidentEntry] = [:]
@@ -30,16 +37,32 @@ public struct Engine: Sendable {
     var expiries = Heap<Deadline>()
     /// When resolved incidents close; entries are checked when they come due.
     var closings = Heap<Deadline>()
+    /// Everything else time decides: suppressions ending, flapping quieting
+    /// down, heartbeats falling silent, suppressed alerts being forgotten.
+    var timers = Heap<Timer>()
+    /// Suppressed alerts (without an incident).
+    var suppressed: Set<Int64> = []
+    /// Firing alerts that match an inhibit rule's source, per rule, by the
+    /// values of its `equal` labels.
+    var inhibitionSources: [String: [String: Set<Int64>]] = [:]
+    /// Suppressed alerts by the alert that inhibits them.
+    var inhibitedBy: [Int64: Set<Int64>] = [:]
+    /// Heartbeats seen, by rule and group.
+    var heartbeats: [String: HeartbeatState] = [:]
+    /// Silences created through the API, until they have ended.
+    var silences: [Int64: Silence] = [:]
     /// Long label and annotation values, URLs and join reasons, shared
     /// between the alerts that repeat them.
     var interner = StringInterner()
     var nextAlertID: Int64 = 1
     var nextIncidentID: Int64 = 1
+    var nextSilenceID: Int64 = 1
     /// The engine's time in Unix milliseconds: the latest time it was given.
     public internal(set) var now: Int64 = .min
 
-    public init(configuration: EngineConfiguration = EngineConfiguration()) {
+    public init(configuration: EngineConfiguration = EngineConfiguration(), rules: RuleSet = .empty) {
         self.configuration = configuration
+        self.rules = rules
     }
 
     // MARK: - Input
@@ -65,7 +88,7 @@ public struct Engine: Sendable {
 
     /// Applies what time alone changes up to `date`: alerts whose `endsAt`
     /// passed resolve (the resolve timeout), resolved incidents past their
-    /// hold time close.
+    /// hold time close, suppressions end, heartbeats go missing.
     public mutating func advance(to date: Date) -> DeskChanges {
         var changes = DeskChanges()
         advance(to: date, into: &changes)
@@ -98,7 +121,9 @@ public struct Engine: Sendable {
     /// Live alert occurrences, by id.
     public var liveAlerts: [TrackedAlert] { alerts.values.map(\.alert).sorted { $0.id < $1.id } }
 
-    var window: Int64 { configuration.correlation.window.milliseconds }
+    /// Silences that have not ended, by id.
+    public var activeSilences: [Silence] { silences.values.sorted { $0.id < $1.id } }
+
     var closeAfter: Int64 { configuration.closeAfter.milliseconds }
 }
 
@@ -114,6 +139,32 @@ struct Deadline: Comparable, Sendable {
     }
 }
 
+/// Something time decides, checked when it comes due (it may be stale by then).
+struct Timer: Comparable, Sendable {
+    enum Kind: Int, Sendable {
+        /// A suppressed alert's suppression may have ended.
+        case releaseCheck
+        /// A flapping alert may have been quiet long enough.
+        case flapQuiet
+        /// A suppressed, resolved alert may be forgotten.
+        case forget
+        /// A heartbeat may have gone silent.
+        case heartbeat
+        /// An API silence may have ended.
+        case silenceEnd
+    }
+
+    var at: Int64
+    var kind: Kind
+    var id: Int64
+    /// For heartbeats: the heartbeat key.
+    var key: String = ""
+
+    static func < (lhs: Timer, rhs: Timer) -> Bool {
+        (lhs.at, lhs.kind.rawValue, lhs.id, lhs.key) < (rhs.at, rhs.kind.rawValue, rhs.id, rhs.key)
+    }
+}
+
 struct AlertEntry: Sendable {
     var alert: TrackedAlert
     /// The deadline this alert has in `expiries`, if any. At most one entry
@@ -125,13 +176,19 @@ struct AlertEntry: Sendable {
 struct IncidentEntry: Sendable {
     var incident: Incident
     var members: [Int64] = []
-    /// Firing members per severity (indexed by `Severity.allCases` order).
+    /// Effectively firing members per severity (indexed by `Severity.allCases` order).
     var firingBySeverity = [Int](repeating: 0, count: Severity.allCases.count)
-    /// The worst severity of any member, firing or not.
+    /// Effectively firing members per priority (indexed by `Priority.allCases` order).
+    var firingByPriority = [Int](repeating: 0, count: Priority.allCases.count)
+    /// The worst severity and best priority of any member, firing or not.
     var worstEver: Severity = .info
+    var bestEver: Priority = .p5
+    /// How long after resolving it can still be joined (its rule's window).
+    var window: Int64
 
-    init(incident: Incident) {
+    init(incident: Incident, window: Int64) {
         self.incident = incident
+        self.window = window
     }
 
     /// The worst severity among firing members, or among all once none fires.
@@ -142,8 +199,30 @@ struct IncidentEntry: Sendable {
         return worstEver
     }
 
-    mutating func countFiring(_ severity: Severity, by delta: Int) {
-        firingBySeverity[Severity.allCases.firstIndex(of: severity)!] += delta
+    /// The best priority among firing members, or among all once none fires.
+    var priority: Priority {
+        for (index, priority) in Priority.allCases.enumerated() where firingByPriority[index] > 0 {
+            return priority
+        }
+        return bestEver
+    }
+
+    mutating func countFiring(_ alert: TrackedAlert, by delta: Int) {
+        firingBySeverity[Severity.allCases.firstIndex(of: alert.severity)!] += delta
+        firingByPriority[Priority.allCases.firstIndex(of: alert.priority)!] += delta
         incident.firingCount += delta
     }
+
+    mutating func noteMember(_ alert: TrackedAlert) {
+        worstEver = max(worstEver, alert.severity)
+        bestEver = min(bestEver, alert.priority)
+    }
+}
+
+/// When a heartbeat was last seen, and the alert that says it went missing.
+struct HeartbeatState: Sendable {
+    var rule: String
+    var labels: LabelSet
+    var lastSeen: Int64
+    var missingAlertID: Int64?
 }

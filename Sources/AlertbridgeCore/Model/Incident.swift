@@ -27,6 +27,11 @@ public struct Incident: Equatable, Sendable, Identifiable {
     public var groupKey: String
     /// The labels the group key was built from.
     public var groupLabels: LabelSet
+    /// The correlation rule that grouped it; nil for the built-in grouping.
+    public var rule: String?
+    /// For topology rules: the alerting item the others depend on, the
+    /// first place to look.
+    public var rootCause: String?
     public var openedAt: Date
     /// When the first alert joined.
     public var firstAlertAt: Date
@@ -49,7 +54,8 @@ public struct Incident: Equatable, Sendable, Identifiable {
         id: Int64, title: String, severity: Severity, priority: Priority, status: Status,
         groupKey: String, groupLabels: LabelSet, openedAt: Date, firstAlertAt: Date, lastAlertAt: Date,
         alertCount: Int, firingCount: Int, acknowledgedAt: Date?, acknowledgedBy: String?,
-        resolvedAt: Date?, resolvedBy: String?, closedAt: Date?, reopenCount: Int, updatedAt: Date
+        resolvedAt: Date?, resolvedBy: String?, closedAt: Date?, reopenCount: Int, updatedAt: Date,
+        rule: String? = nil, rootCause: String? = nil
     ) {
         self.id = id
         self.title = title
@@ -70,6 +76,8 @@ public struct Incident: Equatable, Sendable, Identifiable {
         self.closedAt = closedAt
         self.reopenCount = reopenCount
         self.updatedAt = updatedAt
+        self.rule = rule
+        self.rootCause = rootCause
     }
 }
 
@@ -84,9 +92,22 @@ public struct IncidentEvent: Equatable, Sendable {
         case resolved
         case reopened
         case closed
+        /// Enrich rules changed the alert's labels.
+        case alertEnriched = "alert_enriched"
+        /// The alert is suppressed (silence, maintenance, inhibition, heartbeat).
+        case alertSuppressed = "alert_suppressed"
+        /// What suppressed the alert ended; it joins an incident.
+        case alertReleased = "alert_released"
+        case flappingStarted = "flapping_started"
+        case flappingStopped = "flapping_stopped"
+        case priorityChanged = "priority_changed"
+        case rootCause = "root_cause"
+        case heartbeatMissing = "heartbeat_missing"
+        case heartbeatResumed = "heartbeat_resumed"
     }
 
-    public var incidentID: Int64
+    /// The incident concerned; nil for what happens to a suppressed alert.
+    public var incidentID: Int64?
     public var at: Date
     public var kind: Kind
     public var alertID: Int64?
@@ -97,7 +118,7 @@ public struct IncidentEvent: Equatable, Sendable {
     /// The operator behind an acknowledge or resolve; `nil` for the engine.
     public var actor: String?
 
-    public init(incidentID: Int64, at: Date, kind: Kind, alertID: Int64? = nil, fingerprint: Fingerprint? = nil, detail: String, actor: String? = nil) {
+    public init(incidentID: Int64?, at: Date, kind: Kind, alertID: Int64? = nil, fingerprint: Fingerprint? = nil, detail: String, actor: String? = nil) {
         self.incidentID = incidentID
         self.at = at
         self.kind = kind

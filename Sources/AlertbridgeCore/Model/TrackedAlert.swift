@@ -6,6 +6,53 @@ public import Foundation
 /// A fingerprint can have several occurrences over time (it fired last week
 /// and fires again today): each is its own `TrackedAlert` with its own id, in
 /// its own incident, so an incident's history never changes after it closes.
+/// Why an alert is recorded but kept out of incidents.
+///
+/// Suppressed alerts are never dropped: they are tracked, deduplicated and
+/// stored, and when what suppressed them ends while they still fire they
+/// join an incident then.
+public enum Suppression: Hashable, Sendable, CustomStringConvertible {
+    /// A maintenance window of the rule set.
+    case maintenance(rule: String)
+    /// A silence created through the API.
+    case silence(id: Int64)
+    /// A firing alert inhibits it, through an inhibit rule.
+    case inhibition(source: Int64, rule: String)
+    /// A heartbeat rule absorbs it: it is expected to keep arriving.
+    case heartbeat(rule: String)
+
+    public var description: String {
+        switch self {
+        case .maintenance(let rule): "maintenance window \(rule)"
+        case .silence(let id): "silence #\(id)"
+        case .inhibition(let source, let rule): "inhibited by alert #\(source) (rule \(rule))"
+        case .heartbeat(let rule): "heartbeat \(rule)"
+        }
+    }
+
+    /// The form the desk store keeps: `maintenance:NAME`, `silence:ID`,
+    /// `inhibition:ALERT:RULE`, `heartbeat:NAME`.
+    public var storedValue: String {
+        switch self {
+        case .maintenance(let rule): "maintenance:\(rule)"
+        case .silence(let id): "silence:\(id)"
+        case .inhibition(let source, let rule): "inhibition:\(source):\(rule)"
+        case .heartbeat(let rule): "heartbeat:\(rule)"
+        }
+    }
+
+    public init?(storedValue: String) {
+        let parts = storedValue.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        switch (parts.first, parts.count) {
+        case ("maintenance", 2): self = .maintenance(rule: parts[1])
+        case ("silence", 2): guard let id = Int64(parts[1]) else { return nil }; self = .silence(id: id)
+        case ("inhibition", 3): guard let id = Int64(parts[1]) else { return nil }; self = .inhibition(source: id, rule: parts[2])
+        case ("heartbeat", 2): self = .heartbeat(rule: parts[1])
+        default: return nil
+        }
+    }
+}
+
 public struct TrackedAlert: Equatable, Sendable, Identifiable {
     /// Why an alert stopped firing.
     public enum Resolution: String, Sendable, Hashable {
@@ -18,8 +65,11 @@ public struct TrackedAlert: Equatable, Sendable, Identifiable {
     }
 
     public let id: Int64
+    /// The hash of the labels that make the alert's identity: all of them
+    /// (Alertmanager's fingerprint) unless a dedup rule names a key.
     public var fingerprint: Fingerprint
-    public var incidentID: Int64
+    /// The incident it belongs to; nil while it is suppressed.
+    public var incidentID: Int64?
     public var source: String
     public var labels: LabelSet
     public var annotations: LabelSet
@@ -28,8 +78,18 @@ public struct TrackedAlert: Equatable, Sendable, Identifiable {
     public var duplicateCount: Int
     /// How often it fired again after being resolved, within its incident.
     public var refireCount: Int
-    /// Why it joined its incident, e.g. `group_by service=api env=prod`.
+    /// Why it joined its incident, e.g. `group_by service=api env=prod`;
+    /// why it did not, while it is suppressed.
     public var joinReason: String
+    /// What keeps it out of incidents, if anything.
+    public var suppression: Suppression?
+    /// Impact × urgency (or its severity's default): an incident takes the
+    /// highest priority of its firing alerts.
+    public var priority: Priority
+    /// Changing state too often: it counts as firing until it has been quiet.
+    public var flapping: Bool
+    /// The times (Unix milliseconds) of its recent state changes, for the flapping rule.
+    public var stateChanges: [Int64]
     // Times as Unix milliseconds, `Int64.min` for none: the engine holds a
     // million of these, and an optional `Date` takes twice the room.
     private var startsAtMilliseconds: Int64
@@ -64,11 +124,12 @@ public struct TrackedAlert: Equatable, Sendable, Identifiable {
     }
 
     public init(
-        id: Int64, fingerprint: Fingerprint, incidentID: Int64, source: String,
+        id: Int64, fingerprint: Fingerprint, incidentID: Int64?, source: String,
         labels: LabelSet, annotations: LabelSet, generatorURL: String?,
         status: AlertStatus, startsAt: Date, endsAt: Date?,
         firstSeenAt: Date, lastSeenAt: Date, resolvedAt: Date?, resolution: Resolution?,
-        duplicateCount: Int, refireCount: Int, joinReason: String
+        duplicateCount: Int, refireCount: Int, joinReason: String,
+        suppression: Suppression? = nil, priority: Priority? = nil, flapping: Bool = false, stateChanges: [Int64] = []
     ) {
         self.id = id
         self.fingerprint = fingerprint
@@ -87,7 +148,14 @@ public struct TrackedAlert: Equatable, Sendable, Identifiable {
         self.duplicateCount = duplicateCount
         self.refireCount = refireCount
         self.joinReason = joinReason
+        self.suppression = suppression
+        self.priority = priority ?? Priority(defaultFor: Severity(label: labels["severity"]))
+        self.flapping = flapping
+        self.stateChanges = stateChanges
     }
+
+    /// Firing, or flapping (which counts as firing): what an incident counts.
+    public var isEffectivelyFiring: Bool { status == .firing || flapping }
 
     private static func date(_ milliseconds: Int64) -> Date? {
         milliseconds == .min ? nil : Date(unixMilliseconds: milliseconds)

@@ -52,8 +52,9 @@ struct IncidentController<Context: RequestContext>: Sendable {
         let body = try await request.body.collect(upTo: maxBodyBytes)
         let (actor, note) = try Self.actorAndNote(body)
         do {
-            let incident = try await engine.perform(
+            let outcome = try await engine.perform(
                 acknowledge ? .acknowledge(incident: id, by: actor, note: note) : .resolve(incident: id, by: actor, note: note))
+            guard case .incident(let incident) = outcome else { throw APIError(.internalServerError, "unexpected outcome \(outcome)") }
             return IncidentRepresentation(incident)
         } catch let error as IncidentCommandError {
             switch error {
@@ -106,6 +107,15 @@ struct AlertController<Context: RequestContext>: Sendable {
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("alerts") { request, _ in try await list(request) }
+        group.get("alerts/:id") { _, context in try await detail(context) }
+    }
+
+    /// One alert with its own timeline: what the rules did to it, why it
+    /// joined (or was kept out of) an incident.
+    func detail(_ context: Context) async throws -> AlertDetailRepresentation {
+        let text = context.parameters.get("id") ?? ""
+        guard let id = Int64(text), id > 0, let detail = try await queries.alert(id: id) else { throw APIError.notFound("alert \(text)") }
+        return AlertDetailRepresentation(detail)
     }
 
     func list(_ request: Request) async throws -> AlertListRepresentation {
@@ -122,6 +132,10 @@ struct AlertController<Context: RequestContext>: Sendable {
                 throw APIError(.badRequest, "status: unknown value \"\(text)\"; expected firing or resolved")
             }
             filter.status = status
+        }
+        if let text = parameters.get("suppressed"), !text.isEmpty {
+            guard let suppressed = Bool(text) else { throw APIError(.badRequest, "suppressed: expected true or false, got \"\(text)\"") }
+            filter.suppressed = suppressed
         }
         filter.limit = try IncidentController<Context>.limit(parameters.get("limit"))
         return AlertListRepresentation(alerts: try await queries.alerts(filter).map(AlertRepresentation.init))

@@ -15,6 +15,10 @@ struct IncidentRepresentation: ResponseEncodable {
     var priority: String
     var groupKey: String
     var groupLabels: [String: String]
+    /// The correlation rule that grouped it; absent for the built-in grouping.
+    var rule: String?
+    /// The root cause candidate (topology rules).
+    var rootCause: String?
     var openedAt: String
     var firstAlertAt: String
     var lastAlertAt: String
@@ -36,6 +40,8 @@ struct IncidentRepresentation: ResponseEncodable {
         priority = incident.priority.rawValue
         groupKey = incident.groupKey
         groupLabels = incident.groupLabels.dictionary
+        rule = incident.rule
+        rootCause = incident.rootCause
         openedAt = RFC3339.string(incident.openedAt)
         firstAlertAt = RFC3339.string(incident.firstAlertAt)
         lastAlertAt = RFC3339.string(incident.lastAlertAt)
@@ -54,7 +60,8 @@ struct IncidentRepresentation: ResponseEncodable {
 struct AlertRepresentation: ResponseEncodable {
     var id: Int64
     var fingerprint: String
-    var incidentId: Int64
+    /// Absent while the alert is suppressed.
+    var incidentId: Int64?
     var source: String
     var status: String
     var labels: [String: String]
@@ -70,6 +77,10 @@ struct AlertRepresentation: ResponseEncodable {
     var refireCount: Int
     /// Why the alert joined its incident: `group_by service=api env=prod`.
     var joinReason: String
+    /// What keeps it out of incidents: `silence #3`, `maintenance window nightly`, …
+    var suppressedBy: String?
+    var priority: String
+    var flapping: Bool
 
     init(_ alert: TrackedAlert) {
         id = alert.id
@@ -89,12 +100,16 @@ struct AlertRepresentation: ResponseEncodable {
         duplicateCount = alert.duplicateCount
         refireCount = alert.refireCount
         joinReason = alert.joinReason
+        suppressedBy = alert.suppression?.description
+        priority = alert.priority.rawValue
+        flapping = alert.flapping
     }
 }
 
 struct EventRepresentation: ResponseEncodable {
     var at: String
     var kind: String
+    var incidentId: Int64?
     var alertId: Int64?
     var fingerprint: String?
     var detail: String
@@ -103,6 +118,7 @@ struct EventRepresentation: ResponseEncodable {
     init(_ event: IncidentEvent) {
         at = RFC3339.string(event.at)
         kind = event.kind.rawValue
+        incidentId = event.incidentID
         alertId = event.alertID
         fingerprint = event.fingerprint?.hex
         detail = event.detail
@@ -130,6 +146,44 @@ struct AlertListRepresentation: ResponseEncodable {
     var alerts: [AlertRepresentation]
 }
 
+struct AlertDetailRepresentation: ResponseEncodable {
+    var alert: AlertRepresentation
+    var timeline: [EventRepresentation]
+
+    init(_ detail: DeskQueries.AlertDetail) {
+        alert = AlertRepresentation(detail.alert)
+        timeline = detail.events.map(EventRepresentation.init)
+    }
+}
+
+struct SilenceRepresentation: ResponseEncodable {
+    var id: Int64
+    /// Alertmanager's notation: `{service="db", env=~"prod|staging"}`.
+    var matchers: String
+    var startsAt: String
+    var endsAt: String
+    var createdBy: String
+    var comment: String
+    var createdAt: String
+    /// `pending`, `active` or `expired` at the time of the answer.
+    var state: String
+
+    init(_ silence: Silence, at now: Date) {
+        id = silence.id
+        matchers = silence.matchers.description
+        startsAt = RFC3339.string(silence.startsAt)
+        endsAt = RFC3339.string(silence.endsAt)
+        createdBy = silence.createdBy
+        comment = silence.comment
+        createdAt = RFC3339.string(silence.createdAt)
+        state = now < silence.startsAt ? "pending" : now < silence.endsAt ? "active" : "expired"
+    }
+}
+
+struct SilenceListRepresentation: ResponseEncodable {
+    var silences: [SilenceRepresentation]
+}
+
 struct StatsRepresentation: ResponseEncodable {
     struct Inbox: Codable {
         /// The last inbox sequence committed (acknowledged to a sender).
@@ -148,7 +202,8 @@ struct StatsRepresentation: ResponseEncodable {
     var alertsDeduplicated: Int
     /// Out-of-order receipts the state already superseded.
     var alertsStale: Int
-    /// Alerts silenced or inhibited (always 0 until suppression rules exist).
+    /// Alert occurrences kept out of incidents when they arrived: silenced,
+    /// in a maintenance window, inhibited, or absorbed by a heartbeat rule.
     var alertsSuppressed: Int
     /// Distinct alert occurrences.
     var alertOccurrences: Int
@@ -164,7 +219,7 @@ struct StatsRepresentation: ResponseEncodable {
         alertsReceived = stats.counters.received
         alertsDeduplicated = stats.counters.duplicates
         alertsStale = stats.counters.stale
-        alertsSuppressed = 0
+        alertsSuppressed = stats.counters.suppressed
         alertOccurrences = stats.counters.alertsCreated
         alertsFiring = stats.alertsFiring
         alertsResolvedByTimeout = stats.counters.resolvedByTimeout

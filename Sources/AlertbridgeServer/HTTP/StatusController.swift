@@ -1,14 +1,36 @@
+import AlertbridgeCore
 import AlertbridgeStore
 import Hummingbird
+import Prometheus
 
-/// Stats, liveness and readiness.
+/// Stats, liveness, readiness, metrics, and rule reloads.
 struct StatusController<Context: RequestContext>: Sendable {
     let queries: DeskQueries
     let engine: EngineService
     let inbox: Inbox
+    let reloader: RuleReloader
+    let metrics: ServerMetrics
 
     func addRoutes(to router: Router<Context>) {
         router.get("api/v1/stats") { _, _ in StatsRepresentation(try await queries.stats()) }
+        router.get("metrics") { _, _ in
+            metrics.backlogAlerts.set(to: Double(inbox.backlogAlerts))
+            metrics.engineReady.set(to: engine.isReady ? 1 : 0)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+        }
+        router.post("-/reload") { _, _ in
+            switch await reloader.reload(trigger: "POST /-/reload") {
+            case .reloaded(let count, let warnings):
+                let list = warnings.map { JSON.quoted($0.description) }.joined(separator: ",")
+                return Self.json(.ok, "{\"status\":\"reloaded\",\"rules\":\(count),\"warnings\":[\(list)]}")
+            case .failed(let errors):
+                throw APIError(.badRequest, "rules not reloaded; the running rules stay:\n\(errors)")
+            case .unavailable:
+                throw APIError(.serviceUnavailable, "the engine is not running; retry shortly", retryAfter: 1)
+            }
+        }
         router.get("healthz") { _, _ in Self.json(.ok, "{\"status\":\"ok\"}") }
         router.get("readyz") { _, _ in
             guard engine.isReady, !inbox.isClosed else {

@@ -15,10 +15,21 @@ import Synchronization
 /// fails (disk full), the engine is rebuilt from the store and the step is
 /// retried, so memory never runs ahead of disk.
 public final class EngineService: Service, Sendable {
-    /// What an operator asks of an incident.
+    /// What an operator asks of the engine.
     public enum Command: Sendable {
         case acknowledge(incident: Int64, by: String, note: String?)
         case resolve(incident: Int64, by: String, note: String?)
+        case createSilence(matchers: Matchers, startsAt: Date?, endsAt: Date, by: String, comment: String)
+        case expireSilence(id: Int64, by: String)
+        /// New rules; all state is kept.
+        case reload(RuleSet)
+    }
+
+    /// What a command produced, as committed.
+    public enum Outcome: Sendable {
+        case incident(Incident)
+        case silence(Silence)
+        case reloaded
     }
 
     /// The engine is not running (starting up or shutting down).
@@ -28,11 +39,14 @@ public final class EngineService: Service, Sendable {
 
     private struct PendingCommand: Sendable {
         var command: Command
-        var reply: CheckedContinuation<Incident, any Error>
+        var reply: CheckedContinuation<Outcome, any Error>
     }
 
     private let store: SQLiteDeskStore
     private let configuration: EngineConfiguration
+    /// The rules in force: the engine's, kept here too so that an engine
+    /// rebuilt from the store after a failed write gets the current ones.
+    private let rules: Mutex<RuleSet>
     private let tickInterval: Duration
     private let inboxRetention: Duration
     private let now: @Sendable () -> Date
@@ -52,11 +66,12 @@ public final class EngineService: Service, Sendable {
     static let minimumStepInterval: Duration = .milliseconds(50)
 
     public init(
-        store: SQLiteDeskStore, configuration: EngineConfiguration, tickInterval: Duration, inboxRetention: Duration,
-        now: @escaping @Sendable () -> Date, logger: Logger
+        store: SQLiteDeskStore, configuration: EngineConfiguration, rules: RuleSet, tickInterval: Duration,
+        inboxRetention: Duration, now: @escaping @Sendable () -> Date, logger: Logger
     ) {
         self.store = store
         self.configuration = configuration
+        self.rules = Mutex(rules)
         self.tickInterval = tickInterval
         self.inboxRetention = inboxRetention
         self.now = now
@@ -70,8 +85,8 @@ public final class EngineService: Service, Sendable {
     public var processedThrough: Int64 { processedSequence.load(ordering: .acquiring) }
 
     /// Carries out an operator's command once the engine reaches it, and
-    /// returns the incident as committed.
-    public func perform(_ command: Command) async throws -> Incident {
+    /// returns what it produced once that is committed.
+    public func perform(_ command: Command) async throws -> Outcome {
         try await withCheckedThrowingContinuation { reply in
             let accepted = commands.withLock { state in
                 guard state.accepting else { return false }
@@ -139,8 +154,8 @@ public final class EngineService: Service, Sendable {
     }
 
     private func restore() async throws -> State {
-        let checkpoint = try await store.loadCheckpoint()
-        let engine = Engine(configuration: configuration, restoring: checkpoint.snapshot)
+        let checkpoint = try await store.loadCheckpoint(forgetAfter: configuration.closeAfter)
+        let engine = Engine(configuration: configuration, rules: rules.withLock { $0 }, restoring: checkpoint.snapshot)
         processedSequence.store(checkpoint.inboxSequence, ordering: .releasing)
         logger.info(
             "engine restored",
@@ -206,20 +221,31 @@ public final class EngineService: Service, Sendable {
             let at = now()
             var changes = state.engine.advance(to: at)
             do {
-                let commandChanges: DeskChanges
-                let id: Int64
+                let outcome: Outcome
                 switch item.command {
                 case .acknowledge(let incident, let actor, let note):
-                    id = incident
-                    commandChanges = try state.engine.acknowledge(incident: incident, at: at, by: actor, note: note)
+                    changes.merge(try state.engine.acknowledge(incident: incident, at: at, by: actor, note: note))
+                    outcome = .incident(state.engine.incident(incident)!)
                 case .resolve(let incident, let actor, let note):
-                    id = incident
-                    commandChanges = try state.engine.resolve(incident: incident, at: at, by: actor, note: note)
+                    changes.merge(try state.engine.resolve(incident: incident, at: at, by: actor, note: note))
+                    outcome = .incident(state.engine.incident(incident)!)
+                case .createSilence(let matchers, let startsAt, let endsAt, let actor, let comment):
+                    let (silence, silenceChanges) = try state.engine.createSilence(
+                        matchers: matchers, startsAt: startsAt, endsAt: endsAt, by: actor, comment: comment, at: at)
+                    changes.merge(silenceChanges)
+                    outcome = .silence(silence)
+                case .expireSilence(let id, let actor):
+                    let silenceChanges = try state.engine.expireSilence(id, by: actor, at: at)
+                    changes.merge(silenceChanges)
+                    outcome = .silence(silenceChanges.silences.first!)
+                case .reload(let ruleSet):
+                    rules.withLock { $0 = ruleSet }
+                    changes.merge(state.engine.reload(ruleSet, at: at))
+                    outcome = .reloaded
                 }
-                changes.merge(commandChanges)
                 try await store.apply(changes, through: state.cursor, marks: state.engine.marks)
-                item.reply.resume(returning: state.engine.incident(id)!)
-            } catch let error as IncidentCommandError {
+                item.reply.resume(returning: outcome)
+            } catch let error where error is IncidentCommandError || error is SilenceError {
                 if !changes.isEmpty {
                     do {
                         try await store.apply(changes, through: state.cursor, marks: state.engine.marks)

@@ -1,4 +1,5 @@
 import Foundation
+import HeapModule
 import OrderedCollections
 
 extension Engine {
@@ -13,13 +14,25 @@ extension Engine {
     /// - a firing of a resolved occurrence: stale if it started no later than
     ///   the sender's own resolution (HA peers and retries deliver out of
     ///   order); otherwise it fires again in its incident while that incident
-    ///   is active or within the window (reopening it), else it is a new
+    ///   is active or within its window (reopening it), else it is a new
     ///   occurrence.
-    mutating func receive(_ alert: Alert, into changes: inout DeskChanges) {
+    mutating func receive(_ incoming: Alert, into changes: inout DeskChanges) {
         changes.counters.received += 1
-        guard let id = currentOccurrence[alert.fingerprint], let current = alerts[id]?.alert else {
-            createOccurrence(of: alert, into: &changes)
+        route(incoming, into: &changes)
+    }
+
+    /// ``receive(_:into:)`` without counting a receipt: for the alerts the
+    /// engine raises itself (a heartbeat gone missing).
+    mutating func route(_ incoming: Alert, into changes: inout DeskChanges) {
+        var alert = incoming
+        let enrichment = enrich(&alert)
+        let (fingerprint, dedupRule) = identity(of: alert)
+        guard let id = currentOccurrence[fingerprint], let current = alerts[id]?.alert else {
+            createOccurrence(of: alert, fingerprint: fingerprint, dedupRule: dedupRule, enrichment: enrichment, into: &changes)
             return
+        }
+        if case .heartbeat(let rule)? = current.suppression {
+            heartbeatSeen(rule: rule, labels: current.labels, source: current.source, into: &changes)
         }
         switch (current.status, alert.status) {
         case (.firing, .firing), (.resolved, .resolved):
@@ -32,10 +45,11 @@ extension Engine {
                     id, reason: "resolution ending \(RFC3339.string(unixMilliseconds: endsAt)) predates this occurrence (started \(RFC3339.string(current.startsAt)))",
                     into: &changes)
             } else {
-                touch(id, with: alert)
+                let described = touch(id, with: alert)
                 resolveAlert(
                     id, at: now, endsAt: endsAt, resolution: .sender,
                     detail: "resolved by \(alert.source) (endsAt \(RFC3339.string(unixMilliseconds: endsAt)))", into: &changes)
+                changes.record(alerts[id]!.alert, described)
                 changes.verdicts.append(.resolved(alert: id, incident: current.incidentID))
             }
 
@@ -46,15 +60,31 @@ extension Engine {
                     into: &changes)
                 return
             }
-            let incident = incidents[current.incidentID]!.incident
-            if incident.status.isActive || (incident.status == .resolved && isWithinWindow(incident)) {
-                refire(id, with: alert, into: &changes)
-            } else {
-                // Its incident is past the window: this is a new occurrence.
-                currentOccurrence[alert.fingerprint] = nil
-                createOccurrence(of: alert, into: &changes)
+            if let incidentID = current.incidentID {
+                let entry = incidents[incidentID]!
+                guard entry.incident.status.isActive || isWithinWindow(entry) else {
+                    // Its incident is past its window: this is a new occurrence.
+                    currentOccurrence[fingerprint] = nil
+                    createOccurrence(of: alert, fingerprint: fingerprint, dedupRule: dedupRule, enrichment: enrichment, into: &changes)
+                    return
+                }
             }
+            refire(id, with: alert, into: &changes)
         }
+    }
+
+    /// The fingerprint of the labels that make the alert's identity: those of
+    /// the first dedup rule that matches (with the rule's name mixed in, so
+    /// rules keep apart), else all labels.
+    func identity(of alert: Alert) -> (Fingerprint, DedupRule?) {
+        guard !rules.dedup.isEmpty else { return (alert.fingerprint, nil) }
+        let lookup = Self.lookup(alert.labels, source: alert.source)
+        for rule in rules.dedup where rule.match.matches(lookup) {
+            var key = alert.labels.restricted(to: rule.key)
+            key.set("__dedup_rule__", to: rule.origin.name)
+            return (Fingerprint(key), rule)
+        }
+        return (alert.fingerprint, nil)
     }
 
     /// A repeat in the same state. A firing repeat carries the sender's new
@@ -68,10 +98,12 @@ extension Engine {
             scheduleExpiry(of: id)
         }
         let incidentID = alerts[id]!.alert.incidentID
-        noteActivity(incidentID)
+        if let incidentID {
+            noteActivity(incidentID)
+            changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
+        }
         changes.counters.duplicates += 1
         changes.record(alerts[id]!.alert, described)
-        changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
         changes.verdicts.append(.duplicate(alert: id, incident: incidentID))
     }
 
@@ -86,7 +118,7 @@ extension Engine {
     /// Takes the latest descriptive fields of a receipt; returns
     /// `.description` when they differ from what the alert had.
     @discardableResult
-    private mutating func touch(_ id: Int64, with alert: Alert) -> AlertChange {
+    mutating func touch(_ id: Int64, with alert: Alert) -> AlertChange {
         alerts[id]!.alert.lastSeenAt = Date(unixMilliseconds: now)
         guard alerts[id]!.alert.annotations != alert.annotations || alerts[id]!.alert.generatorURL != alert.generatorURL else {
             return []
@@ -96,30 +128,60 @@ extension Engine {
         return .description
     }
 
+    /// A resolved occurrence fires again: in its incident (reopening it), or,
+    /// while suppressed, wherever its suppression now says.
     private mutating func refire(_ id: Int64, with alert: Alert, into changes: inout DeskChanges) {
         touch(id, with: alert)
-        alerts[id]!.alert.status = .firing
         alerts[id]!.alert.startsAt = alert.startsAt
         alerts[id]!.alert.endsAt = alert.endsAt
         alerts[id]!.alert.resolvedAt = nil
         alerts[id]!.alert.resolution = nil
         alerts[id]!.alert.refireCount += 1
         let tracked = alerts[id]!.alert
-        scheduleExpiry(of: id)
-
-        let incidentID = tracked.incidentID
-        incidents[incidentID]!.countFiring(tracked.severity, by: 1)
-        noteActivity(incidentID)
-        changes.events.append(
-            IncidentEvent(
-                incidentID: incidentID, at: Date(unixMilliseconds: now), kind: .alertRefired, alertID: id,
-                fingerprint: tracked.fingerprint, detail: "fired again (since \(RFC3339.string(alert.startsAt)))"))
-        if incidents[incidentID]!.incident.status == .resolved {
-            reopen(incidentID, because: "alert \(tracked.fingerprint) fired again", into: &changes)
+        if let incidentID = tracked.incidentID {
+            noteActivity(incidentID)
+            changes.events.append(
+                IncidentEvent(
+                    incidentID: incidentID, at: Date(unixMilliseconds: now), kind: .alertRefired, alertID: id,
+                    fingerprint: tracked.fingerprint, detail: "fired again (since \(RFC3339.string(alert.startsAt)))"))
         }
-        refreshSeverity(of: incidentID)
-        changes.record(tracked, [.lifecycle, .description])
+        setStatus(id, .firing, because: "alert \(tracked.fingerprint) fired again", into: &changes)
+        scheduleExpiry(of: id)
+        if tracked.incidentID == nil {
+            // Suppressed: what kept it out may be over by now.
+            reconsiderSuppression(of: id, into: &changes)
+        }
+        changes.record(alerts[id]!.alert, [.lifecycle, .description])
+        changes.verdicts.append(.refired(alert: id, incident: alerts[id]!.alert.incidentID))
+    }
+
+    /// Changes an alert's status, keeping everything that depends on it in
+    /// step: its flapping state, its incident's firing count (which may
+    /// resolve or reopen the incident), inhibitions it causes, the
+    /// heartbeat it stands for.
+    mutating func setStatus(_ id: Int64, _ status: AlertStatus, because reason: String, into changes: inout DeskChanges) {
+        let wasFiring = alerts[id]!.alert.isEffectivelyFiring
+        alerts[id]!.alert.status = status
+        noteStateChange(of: id, into: &changes)
+        let isFiring = alerts[id]!.alert.isEffectivelyFiring
+        updateInhibitionSource(id, into: &changes)
+        guard wasFiring != isFiring else { return }
+        applyFiringChange(of: id, nowFiring: isFiring, because: reason, into: &changes)
+    }
+
+    /// An alert starts or stops counting as firing: adjusts its incident.
+    mutating func applyFiringChange(of id: Int64, nowFiring: Bool, because reason: String, into changes: inout DeskChanges) {
+        let tracked = alerts[id]!.alert
+        guard let incidentID = tracked.incidentID else { return }
+        incidents[incidentID]!.countFiring(tracked, by: nowFiring ? 1 : -1)
+        let incident = incidents[incidentID]!.incident
+        if nowFiring, incident.status == .resolved {
+            reopen(incidentID, because: reason, into: &changes)
+        } else if !nowFiring, incident.firingCount == 0, incident.status.isActive {
+            resolveIncident(incidentID, at: now, by: "engine", detail: "all alerts resolved", into: &changes)
+        }
+        refreshSeverityAndPriority(of: incidentID, into: &changes)
+        refreshRootCause(of: incidentID, into: &changes)
         changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
-        changes.verdicts.append(.refired(alert: id, incident: incidentID))
     }
 }

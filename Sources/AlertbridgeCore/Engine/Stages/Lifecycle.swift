@@ -3,24 +3,28 @@ import HeapModule
 import OrderedCollections
 
 extension Engine {
-    /// Applies every deadline due by `time`, in time order (expiries before
-    /// closings at the same millisecond), each at its own deadline, so the
-    /// result does not depend on how often the engine is advanced.
+    /// Applies everything due by `time`, in time order (at the same
+    /// millisecond: expiries, then timers, then closings), each at its own
+    /// time, so the result does not depend on how often the engine is advanced.
     mutating func advance(to time: Int64, into changes: inout DeskChanges) {
-        now = max(now, time)
+        let clock = max(now, time)
         while true {
-            let expiry = expiries.min.flatMap { $0.at <= now ? $0 : nil }
-            let closing = closings.min.flatMap { $0.at <= now ? $0 : nil }
-            if let expiry, closing == nil || expiry.at <= closing!.at {
-                expiries.removeMin()
-                expire(expiry, into: &changes)
-            } else if let closing {
-                closings.removeMin()
-                close(closing, into: &changes)
+            let expiry = expiries.min.flatMap { $0.at <= clock ? $0.at : nil }
+            let timer = timers.min.flatMap { $0.at <= clock ? $0.at : nil }
+            let closing = closings.min.flatMap { $0.at <= clock ? $0.at : nil }
+            guard let next = [expiry, timer, closing].compactMap({ $0 }).min() else { break }
+            // Each change happens at its own time, not at the time advanced
+            // to (and never before the engine's time: time does not run back).
+            now = max(now, next)
+            if expiry == next {
+                expire(expiries.removeMin(), into: &changes)
+            } else if timer == next {
+                fire(timers.removeMin(), into: &changes)
             } else {
-                return
+                close(closings.removeMin(), into: &changes)
             }
         }
+        now = clock
     }
 
     /// Puts the alert's `endsAt` into `expiries`, unless an earlier deadline
@@ -47,30 +51,45 @@ extension Engine {
             detail: "resolve timeout: endsAt \(RFC3339.string(unixMilliseconds: endsAt)) passed without a refresh", into: &changes)
     }
 
+    private mutating func fire(_ timer: Timer, into changes: inout DeskChanges) {
+        switch timer.kind {
+        case .releaseCheck:
+            guard alerts[timer.id]?.alert.incidentID == nil, alerts[timer.id] != nil else { return }
+            reconsiderSuppression(of: timer.id, into: &changes)
+        case .flapQuiet:
+            flapQuietCheck(timer.id, into: &changes)
+        case .forget:
+            forgetSuppressed(timer.id, due: timer.at, into: &changes)
+        case .heartbeat:
+            heartbeatCheck(key: timer.key, due: timer.at, into: &changes)
+        case .silenceEnd:
+            silenceEnded(timer.id)
+        }
+    }
+
     /// Marks a firing alert resolved at `time`, and its incident resolved when
-    /// it was the last one firing.
+    /// it was the last one counting as firing.
     mutating func resolveAlert(
         _ id: Int64, at time: Int64, endsAt: Int64, resolution: TrackedAlert.Resolution, detail: String,
         into changes: inout DeskChanges
     ) {
-        alerts[id]!.alert.status = .resolved
         alerts[id]!.alert.endsAt = Date(unixMilliseconds: endsAt)
         alerts[id]!.alert.resolvedAt = Date(unixMilliseconds: time)
         alerts[id]!.alert.resolution = resolution
         let tracked = alerts[id]!.alert
-        let incidentID = tracked.incidentID
-        incidents[incidentID]!.countFiring(tracked.severity, by: -1)
-        incidents[incidentID]!.incident.updatedAt = Date(unixMilliseconds: max(time, incidents[incidentID]!.incident.updatedAt.unixMilliseconds))
         changes.events.append(
             IncidentEvent(
-                incidentID: incidentID, at: Date(unixMilliseconds: time), kind: .alertResolved, alertID: id,
+                incidentID: tracked.incidentID, at: Date(unixMilliseconds: time), kind: .alertResolved, alertID: id,
                 fingerprint: tracked.fingerprint, detail: detail))
-        if incidents[incidentID]!.incident.firingCount == 0, incidents[incidentID]!.incident.status.isActive {
-            resolveIncident(incidentID, at: time, by: "engine", detail: "all alerts resolved", into: &changes)
+        if let incidentID = tracked.incidentID {
+            incidents[incidentID]!.incident.updatedAt = Date(unixMilliseconds: max(time, incidents[incidentID]!.incident.updatedAt.unixMilliseconds))
+            changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
         }
-        refreshSeverity(of: incidentID)
-        changes.record(tracked, .lifecycle)
-        changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
+        setStatus(id, .resolved, because: detail, into: &changes)
+        if tracked.incidentID == nil {
+            scheduleForget(id)
+        }
+        changes.record(alerts[id]!.alert, .lifecycle)
     }
 
     mutating func resolveIncident(_ id: Int64, at time: Int64, by actor: String, detail: String, into changes: inout DeskChanges) {
@@ -98,6 +117,13 @@ extension Engine {
         changes.incidentsByID[id] = incidents[id]!.incident
     }
 
+    /// Whether a resolved incident can still be joined: resolved less than
+    /// its rule's window ago.
+    func isWithinWindow(_ entry: IncidentEntry) -> Bool {
+        guard entry.incident.status == .resolved, let resolvedAt = entry.incident.resolvedAt else { return false }
+        return now - resolvedAt.unixMilliseconds <= entry.window
+    }
+
     /// Closes a resolved incident whose hold time has passed and forgets it
     /// and its alerts: a later receipt of one of them is a new occurrence.
     private mutating func close(_ deadline: Deadline, into changes: inout DeskChanges) {
@@ -106,14 +132,13 @@ extension Engine {
         else { return }  // reopened (and perhaps resolved again) since it was scheduled
         let at = Date(unixMilliseconds: deadline.at)
         for memberID in entry.members {
-            guard var member = alerts.removeValue(forKey: memberID)?.alert else { continue }
-            if currentOccurrence[member.fingerprint] == memberID {
-                currentOccurrence[member.fingerprint] = nil
-            }
-            if member.status == .firing {
+            guard var member = alerts[memberID]?.alert else { continue }
+            forget(memberID)
+            if member.status == .firing || member.flapping {
                 // Resolved by an operator while it still fired: the store
                 // must not show it firing forever in a closed incident.
                 member.status = .resolved
+                member.flapping = false
                 member.resolvedAt = at
                 member.resolution = .incidentClosed
                 changes.record(member, .lifecycle)
@@ -132,6 +157,34 @@ extension Engine {
         changes.incidentsByID[incident.id] = incident
     }
 
+    /// Drops an alert from the engine's memory (the store keeps it).
+    mutating func forget(_ id: Int64) {
+        guard let alert = alerts.removeValue(forKey: id)?.alert else { return }
+        if currentOccurrence[alert.fingerprint] == id {
+            currentOccurrence[alert.fingerprint] = nil
+        }
+        suppressed.remove(id)
+        removeInhibitionSource(id)
+        for (source, targets) in inhibitedBy where targets.contains(id) {
+            inhibitedBy[source]!.remove(id)
+            if inhibitedBy[source]!.isEmpty { inhibitedBy[source] = nil }
+        }
+    }
+
+    /// A suppressed alert that resolved is kept as long as a resolved
+    /// incident would be, then forgotten.
+    mutating func scheduleForget(_ id: Int64) {
+        guard let resolvedAt = alerts[id]?.alert.resolvedAt?.unixMilliseconds else { return }
+        timers.insert(Timer(at: resolvedAt + closeAfter, kind: .forget, id: id))
+    }
+
+    private mutating func forgetSuppressed(_ id: Int64, due: Int64, into changes: inout DeskChanges) {
+        guard let alert = alerts[id]?.alert, alert.incidentID == nil, alert.status == .resolved, !alert.flapping,
+            let resolvedAt = alert.resolvedAt?.unixMilliseconds, resolvedAt + closeAfter == due
+        else { return }
+        forget(id)
+    }
+
     /// Records that an alert of the incident was received now.
     mutating func noteActivity(_ incidentID: Int64) {
         let at = Date(unixMilliseconds: now)
@@ -139,9 +192,18 @@ extension Engine {
         incidents[incidentID]!.incident.updatedAt = at
     }
 
-    mutating func refreshSeverity(of incidentID: Int64) {
-        let severity = incidents[incidentID]!.severity
-        incidents[incidentID]!.incident.severity = severity
-        incidents[incidentID]!.incident.priority = Priority(defaultFor: severity)
+    /// Recomputes the incident's severity and priority from its members;
+    /// a change of priority goes into the timeline.
+    mutating func refreshSeverityAndPriority(of incidentID: Int64, into changes: inout DeskChanges) {
+        let entry = incidents[incidentID]!
+        incidents[incidentID]!.incident.severity = entry.severity
+        let priority = entry.priority
+        if priority != entry.incident.priority {
+            changes.events.append(
+                IncidentEvent(
+                    incidentID: incidentID, at: Date(unixMilliseconds: now), kind: .priorityChanged,
+                    detail: "priority \(entry.incident.priority.rawValue) -> \(priority.rawValue)"))
+            incidents[incidentID]!.incident.priority = priority
+        }
     }
 }
