@@ -44,7 +44,15 @@ private struct Loader {
         let root: YAMLValue
         do {
             root = try YAMLValue.parse(text, file: file)
-            for (key, value) in try root.mapping(allowedKeys: RuleSet.stageKeys) {
+            for (key, value) in try root.mapping() {
+                guard RuleSet.stageKeys.contains(key) else {
+                    // Reported alone, so the stages of the file are still checked.
+                    errors.append(
+                        RuleError(
+                            file: file, line: value.line,
+                            message: "\(key): unknown key (allowed here: \(RuleSet.stageKeys.joined(separator: ", ")))"))
+                    continue
+                }
                 switch key {
                 case "enrich": each(value, stage: key) { loader, origin, rule throws(RuleError) in
                     loader.ruleSet.enrich.append(try loader.enrich(rule, origin))
@@ -363,11 +371,7 @@ private struct Loader {
     }
 
     func mapping(_ value: YAMLValue, _ origin: RuleOrigin, _ key: String?, allowed: [String]? = nil) throws(RuleError) -> [(key: String, value: YAMLValue)] {
-        do {
-            return try value.mapping(allowedKeys: allowed)
-        } catch {
-            throw RuleError(file: error.file, line: error.line, rule: origin.name, message: key.map { "\($0): \(error.message)" } ?? error.message)
-        }
+        do { return try value.mapping(allowedKeys: allowed) } catch { throw wrap(error, origin) }
     }
 
     func list(_ value: YAMLValue?, _ origin: RuleOrigin) throws(RuleError) -> [YAMLValue] {
@@ -484,7 +488,8 @@ private struct Loader {
         }
     }
 
+    /// A YAML error inside a rule, with its full key path: `correlate[0].window: expected a duration…`.
     private func wrap(_ error: YAMLError, _ origin: RuleOrigin, _ key: String? = nil) -> RuleError {
-        RuleError(file: error.file, line: error.line, rule: origin.name, message: key.map { "\($0): \(error.message)" } ?? error.message)
+        RuleError(file: error.file, line: error.line, rule: origin.name, message: error.path.isEmpty ? error.message : "\(error.path): \(error.message)")
     }
 }

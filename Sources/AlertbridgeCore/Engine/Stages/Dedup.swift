@@ -138,13 +138,11 @@ extension Engine {
         alerts[id]!.alert.resolution = nil
         alerts[id]!.alert.refireCount += 1
         let tracked = alerts[id]!.alert
-        if let incidentID = tracked.incidentID {
-            noteActivity(incidentID)
-            changes.events.append(
-                IncidentEvent(
-                    incidentID: incidentID, at: Date(unixMilliseconds: now), kind: .alertRefired, alertID: id,
-                    fingerprint: tracked.fingerprint, detail: "fired again (since \(RFC3339.string(alert.startsAt)))"))
-        }
+        if let incidentID = tracked.incidentID { noteActivity(incidentID) }
+        changes.events.append(
+            IncidentEvent(
+                incidentID: tracked.incidentID, at: Date(unixMilliseconds: now), kind: .alertRefired, alertID: id,
+                fingerprint: tracked.fingerprint, detail: "fired again (since \(RFC3339.string(alert.startsAt)))"))
         setStatus(id, .firing, because: "alert \(tracked.fingerprint) fired again", into: &changes)
         scheduleExpiry(of: id)
         if tracked.incidentID == nil {

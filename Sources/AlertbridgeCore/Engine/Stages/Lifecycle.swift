@@ -133,7 +133,7 @@ extension Engine {
         let at = Date(unixMilliseconds: deadline.at)
         for memberID in entry.members {
             guard var member = alerts[memberID]?.alert else { continue }
-            forget(memberID)
+            forget(memberID, into: &changes)
             if member.status == .firing || member.flapping {
                 // Resolved by an operator while it still fired: the store
                 // must not show it firing forever in a closed incident.
@@ -157,17 +157,21 @@ extension Engine {
         changes.incidentsByID[incident.id] = incident
     }
 
-    /// Drops an alert from the engine's memory (the store keeps it).
-    mutating func forget(_ id: Int64) {
+    /// Drops an alert from the engine's memory (the store keeps it). The
+    /// alerts it inhibited are reconsidered: it inhibits nothing any more.
+    mutating func forget(_ id: Int64, into changes: inout DeskChanges) {
         guard let alert = alerts.removeValue(forKey: id)?.alert else { return }
         if currentOccurrence[alert.fingerprint] == id {
             currentOccurrence[alert.fingerprint] = nil
         }
         suppressed.remove(id)
         removeInhibitionSource(id)
-        for (source, targets) in inhibitedBy where targets.contains(id) {
-            inhibitedBy[source]!.remove(id)
-            if inhibitedBy[source]!.isEmpty { inhibitedBy[source] = nil }
+        if case .inhibition(let source, _)? = alert.suppression {
+            inhibitedBy[source]?.remove(id)
+            if inhibitedBy[source]?.isEmpty == true { inhibitedBy[source] = nil }
+        }
+        if let targets = inhibitedBy.removeValue(forKey: id) {
+            for target in targets.sorted() { reconsiderSuppression(of: target, into: &changes) }
         }
     }
 
@@ -182,7 +186,7 @@ extension Engine {
         guard let alert = alerts[id]?.alert, alert.incidentID == nil, alert.status == .resolved, !alert.flapping,
             let resolvedAt = alert.resolvedAt?.unixMilliseconds, resolvedAt + closeAfter == due
         else { return }
-        forget(id)
+        forget(id, into: &changes)
     }
 
     /// Records that an alert of the incident was received now.

@@ -53,13 +53,19 @@ extension Engine {
 
     /// A suppressed alert's suppression may have ended (its window or silence
     /// ran out, its inhibitor resolved, the rules changed): it stays out
-    /// under whatever suppresses it now, or, if it still fires, joins an
-    /// incident. One that resolved meanwhile stays out for good.
+    /// under whatever suppresses it now, or joins an incident. One that
+    /// resolved meanwhile stays out for good.
     mutating func reconsiderSuppression(of id: Int64, into changes: inout DeskChanges) {
-        guard let alert = alerts[id]?.alert, alert.incidentID == nil else { return }
+        // One that no longer fires keeps the reason it was kept out for: it
+        // can join nothing, and firing again brings it back here.
+        guard let alert = alerts[id]?.alert, alert.incidentID == nil, alert.isEffectivelyFiring else { return }
         let old = alert.suppression
-        if case .heartbeat(let rule)? = old, rules.heartbeats.contains(where: { $0.origin.name == rule }) {
-            return  // absorbed for as long as the heartbeat rule exists
+        if let old, let until = stillHolds(old, for: alert) {
+            // What suppressed it still does: keep it (the reason an alert
+            // gives does not change while it is true), and check again later.
+            if case .inhibition(let source, _) = old { inhibitedBy[source, default: []].insert(id) }
+            if let until { timers.insert(Timer(at: until, kind: .releaseCheck, id: id)) }
+            return
         }
         if case .inhibition(let source, _)? = old {
             inhibitedBy[source]?.remove(id)
@@ -75,8 +81,32 @@ extension Engine {
             }
             return
         }
-        guard alert.isEffectivelyFiring else { return }
         attach(id, released: old, into: &changes)
+    }
+
+    /// Whether `suppression` still applies to `alert` now: nil when it does
+    /// not, else until when it may (nil inside: until something ends it).
+    private func stillHolds(_ suppression: Suppression, for alert: TrackedAlert) -> Int64?? {
+        let lookup = Self.lookup(alert.labels, source: alert.source)
+        switch suppression {
+        case .maintenance(let name):
+            guard let window = rules.silences.first(where: { $0.origin.name == name }), window.match.matches(lookup),
+                let active = window.activeWindow(at: Date(unixMilliseconds: now))
+            else { return nil }
+            return .some(active.end.unixMilliseconds)
+        case .silence(let id):
+            guard let silence = silences[id], silence.isActive(at: now), silence.matchers.matches(lookup) else { return nil }
+            return .some(silence.endsAt.unixMilliseconds)
+        case .inhibition(let source, let name):
+            guard let rule = rules.inhibit.first(where: { $0.origin.name == name }), rule.target.matches(lookup),
+                let inhibitor = alerts[source]?.alert, inhibitor.status == .firing,
+                rule.source.matches(Self.lookup(inhibitor.labels, source: inhibitor.source)),
+                Self.equalKey(rule, inhibitor.labels) == Self.equalKey(rule, alert.labels)
+            else { return nil }
+            return .some(nil)
+        case .heartbeat(let name):
+            return rules.heartbeats.contains(where: { $0.origin.name == name }) ? .some(nil) : nil
+        }
     }
 
     private func suppressionDetail(_ suppression: Suppression, until: Int64?) -> String {
