@@ -214,17 +214,28 @@ private let t = AlertBuilder.time
         await committer.value
     }
 
-    @Test("what the engine wrote restores the engine exactly, at every step", arguments: [false, true])
-    func applyAndRestore(withOperator: Bool) async throws {
+    @Test(
+        "what the engine wrote restores the engine exactly, at every step",
+        arguments: [(false, false), (true, false), (true, true)])
+    func applyAndRestore(withOperator: Bool, withRules: Bool) async throws {
         let directory = TemporaryDirectory()
         let store = try SQLiteDeskStore(path: directory.path("desk.sqlite"))
         let configuration = EngineConfiguration(closeAfter: .seconds(900))
-        var engine = Engine(configuration: configuration)
+        let rules = withRules ? try StormFixture.ruleSet() : .empty
+        var engine = Engine(configuration: configuration, rules: rules)
         var sequence: Int64 = 0
         for (index, (at, alerts)) in StormFixture.storm(seed: 3, count: 300).enumerated() {
             var changes = engine.process(alerts, at: t(at))
             if withOperator, index % 40 == 39, let open = engine.liveIncidents.first(where: { $0.status == .open }) {
                 changes.merge(try engine.acknowledge(incident: open.id, at: t(at), by: "alice"))
+            }
+            if withRules, index % 60 == 30 {
+                // A silence of one service for a while, ended early every other time.
+                let (silence, created) = try engine.createSilence(
+                    matchers: try Matchers(parsing: #"{service="web"}"#), startsAt: nil, endsAt: t(at + 600), by: "bob", comment: "",
+                    at: t(at))
+                changes.merge(created)
+                if index % 120 == 30 { changes.merge(try engine.expireSilence(silence.id, by: "bob", at: t(at))) }
             }
             sequence += 1
             try await store.apply(changes, through: sequence, marks: engine.marks)
@@ -232,6 +243,14 @@ private let t = AlertBuilder.time
                 let checkpoint = try await store.loadCheckpoint(forgetAfter: configuration.closeAfter)
                 #expect(checkpoint.inboxSequence == sequence)
                 #expect(checkpoint.snapshot == engine.snapshot)
+                // And an engine rebuilt from it goes on exactly as this one does.
+                var restored = Engine(configuration: configuration, rules: rules, restoring: checkpoint.snapshot)
+                var original = engine
+                let next = StormFixture.storm(seed: 4, count: 20).map { (at + $0.0, $0.1) }
+                for (nextAt, nextAlerts) in next {
+                    #expect(restored.process(nextAlerts, at: t(nextAt)).verdicts == original.process(nextAlerts, at: t(nextAt)).verdicts)
+                }
+                #expect(restored.snapshot == original.snapshot)
             }
         }
         let stats = try await store.queries.stats()

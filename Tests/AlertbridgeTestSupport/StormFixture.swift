@@ -3,6 +3,24 @@ public import AlertbridgeCore
 /// Deterministic alert storms for tests: repeats, resolutions, refreshes and
 /// timeouts, the same on every run for the same seed.
 public enum StormFixture {
+    /// A rule set that puts every stage to work on the storms below: the
+    /// services, alert names and severities they use are the ones it matches.
+    public static let ruleText = """
+        enrich: [{name: sev, normalize_severity: true}]
+        flapping: {transitions: 3, within: 2m, quiet: 1m}
+        silence: [{name: w, match: {service: db}, cron: '*/20 * * * *', duration: 5m}]
+        inhibit: [{name: i, source: {alertname: Down}, target: {alertname: Slow}, equal: [service]}]
+        correlate: [{name: by-service, group_by: [service], window: 3m}]
+        priority:
+          impact: [{match: {service: api}, value: high}, {value: medium}]
+          urgency: [{match: {severity: critical}, value: high}, {value: low}]
+        heartbeat: [{name: hb, match: {alertname: Full, service: queue}, interval: 3m}]
+        """
+
+    public static func ruleSet() throws -> RuleSet {
+        try RuleSet.load(files: [(name: "storm.yaml", text: ruleText)]) { _ in "" }.ruleSet
+    }
+
     /// `count` batches, each `(seconds after the epoch, alerts)`.
     public static func storm(seed: UInt64, count: Int) -> [(Double, [Alert])] {
         var generator = SeededGenerator(seed: seed)
