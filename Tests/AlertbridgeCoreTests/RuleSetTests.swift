@@ -140,6 +140,8 @@ func ruleSet(_ text: String) throws(RuleErrors) -> RuleSet {
                 """
                 inhibit:
                   - {name: dead, source: {a: x}, target: '{b="x", b="y"}'}
+                silence:
+                  - {name: feb-30, cron: '0 0 30 2 *', duration: 1h}
                 correlate:
                   - {name: everything, group_by: [service]}
                   - {name: shadowed, group_by: [host], match: {host: '!=""'}}
@@ -149,6 +151,7 @@ func ruleSet(_ text: String) throws(RuleErrors) -> RuleSet {
         let messages = warnings.map(\.description)
         #expect(messages.contains { $0.contains(#"rule "shadowed": can never apply: rule "everything" before it matches every alert"#) })
         #expect(messages.contains { $0.contains(#"rule "dead": target can never match"#) })
+        #expect(messages.contains { $0.contains(#"rule "feb-30": cron "0 0 30 2 *" never comes round"#) })
     }
 
     @Test("label templates: ${name} references, $$ for a dollar, a lone $ refused")

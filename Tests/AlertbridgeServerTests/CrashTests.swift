@@ -98,7 +98,7 @@ private struct AlertShape: Equatable, CustomStringConvertible {
         (id, fingerprint, incidentID, status) = (alert.id, alert.fingerprint, alert.incidentID, alert.status)
         (duplicateCount, refireCount) = (alert.duplicateCount, alert.refireCount)
     }
-    var description: String { "#\(id) \(fingerprint) in \(incidentID) \(status) dup=\(duplicateCount) refired=\(refireCount)" }
+    var description: String { "#\(id) \(fingerprint) in \(incidentID.map { "\($0)" } ?? "-") \(status) dup=\(duplicateCount) refired=\(refireCount)" }
 }
 
 /// The requests that got a 202, shared by the posting clients.

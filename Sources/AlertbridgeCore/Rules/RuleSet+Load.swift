@@ -339,7 +339,13 @@ private struct Loader {
         }
         for rule in ruleSet.enrich { warnIfDead(rule.match, rule.origin, "match") }
         for rule in ruleSet.dedup { warnIfDead(rule.match, rule.origin, "match") }
-        for rule in ruleSet.silences { warnIfDead(rule.match, rule.origin, "match") }
+        for rule in ruleSet.silences {
+            warnIfDead(rule.match, rule.origin, "match")
+            if case .recurring(let cron, _) = rule.schedule, !cron.canEverMatch {
+                warnings.append(
+                    RuleError(file: rule.origin.file, line: rule.origin.line, rule: rule.origin.name, message: "cron \"\(cron.expression)\" never comes round: the window never opens"))
+            }
+        }
         for rule in ruleSet.inhibit {
             warnIfDead(rule.source, rule.origin, "source")
             warnIfDead(rule.target, rule.origin, "target")

@@ -29,8 +29,8 @@ public import Foundation
 /// which only clock changes and the odd zone re-definition produce).
 ///
 /// Evaluation is pure: results depend only on the schedule and the instants passed in, with
-/// minute precision (wall-clock seconds are zero). Instants from year 1 to 9999 are supported;
-/// outside that, look-ups return nil.
+/// minute precision (wall-clock seconds are zero). Instants from year 1 to 9999 are supported,
+/// dates being proleptic Gregorian; outside that range, look-ups return nil.
 public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
     /// The five fields, numbered as in error messages.
     public enum Field: Int, Sendable, CaseIterable, CustomStringConvertible {
@@ -61,9 +61,8 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
     private let daysOfMonth: UInt64  // 1-31
     private let months: UInt64       // 1-12
     private let daysOfWeek: UInt64   // 0-6, Sunday = 0 (7 is folded into 0)
-    /// Day fields written with a leading `*`: if either is, days must match both fields.
-    private let dayOfMonthStartsWithStar: Bool
-    private let dayOfWeekStartsWithStar: Bool
+    /// A day field was written with a leading `*`, so days must match both fields (else either).
+    private let dayFieldsMustBothMatch: Bool
     /// Neither minute nor hour starts with `*`; decides the DST behaviour described above.
     private let isFixedTime: Bool
 
@@ -80,7 +79,7 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
             }
             fieldTexts = expansion.split(separator: " ")
         } else {
-            fieldTexts = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            fieldTexts = trimmed.split(whereSeparator: \.isWhitespace)
         }
         guard fieldTexts.count == 5 else {
             throw CronError(field: nil, problem: "expected 5 fields, got \(fieldTexts.count)")
@@ -96,12 +95,10 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
         months = try Self.parse(fieldTexts[3], as: .month)
         let weekdays = try Self.parse(dayOfWeekText, as: .dayOfWeek)
         daysOfWeek = (weekdays | (weekdays >> 7)) & 0b111_1111
-        dayOfMonthStartsWithStar = dayOfMonthText.hasPrefix("*")
-        dayOfWeekStartsWithStar = dayOfWeekText.hasPrefix("*")
+        dayFieldsMustBothMatch = dayOfMonthText.hasPrefix("*") || dayOfWeekText.hasPrefix("*")
         isFixedTime = !minuteText.hasPrefix("*") && !hourText.hasPrefix("*")
         canEverMatch = Self.canEverMatch(
-            months: months, daysOfMonth: daysOfMonth,
-            daysMustMatchBoth: dayOfMonthStartsWithStar || dayOfWeekStartsWithStar)
+            months: months, daysOfMonth: daysOfMonth, daysMustMatchBoth: dayFieldsMustBothMatch)
     }
 
     /// Resolves an IANA zone name such as `Europe/Berlin` or `UTC`.
@@ -125,14 +122,13 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
     /// The expression and zone, e.g. `0 2 * * * (Europe/Berlin)`.
     public var description: String { "\(expression) (\(timeZone.identifier))" }
 
-    /// Equal when they select the same times in the same zone, however they were spelled
-    /// (`@daily` equals `0 0 * * *`).
+    /// Equal when parsed to the same fields, day rule, DST behaviour and zone, however they
+    /// were spelled (`@daily` equals `0 0 * * *`).
     public static func == (lhs: CronSchedule, rhs: CronSchedule) -> Bool {
         lhs.minutes == rhs.minutes && lhs.hours == rhs.hours
             && lhs.daysOfMonth == rhs.daysOfMonth && lhs.months == rhs.months
             && lhs.daysOfWeek == rhs.daysOfWeek
-            && lhs.dayOfMonthStartsWithStar == rhs.dayOfMonthStartsWithStar
-            && lhs.dayOfWeekStartsWithStar == rhs.dayOfWeekStartsWithStar
+            && lhs.dayFieldsMustBothMatch == rhs.dayFieldsMustBothMatch
             && lhs.isFixedTime == rhs.isFixedTime
             && lhs.timeZone == rhs.timeZone
     }
@@ -143,8 +139,7 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
         hasher.combine(daysOfMonth)
         hasher.combine(months)
         hasher.combine(daysOfWeek)
-        hasher.combine(dayOfMonthStartsWithStar)
-        hasher.combine(dayOfWeekStartsWithStar)
+        hasher.combine(dayFieldsMustBothMatch)
         hasher.combine(isFixedTime)
         hasher.combine(timeZone)
     }
@@ -291,7 +286,7 @@ extension CronSchedule {
 
     private static func parseValue(_ text: Substring, field: Field) throws(CronError) -> Int {
         let bounds = bounds(of: field)
-        if text.allSatisfy(\.isASCIIDigit) {
+        if text.allSatisfy(isDigit) {
             guard let value = decimal(text), bounds.contains(value) else {
                 throw CronError(
                     field: field,
@@ -313,9 +308,11 @@ extension CronSchedule {
 
     /// A non-negative decimal, or nil if `text` is not all digits or too long to be a field value.
     private static func decimal(_ text: Substring) -> Int? {
-        guard !text.isEmpty, text.count <= 9, text.allSatisfy(\.isASCIIDigit) else { return nil }
+        guard !text.isEmpty, text.count <= 9, text.allSatisfy(isDigit) else { return nil }
         return Int(text)
     }
+
+    private static func isDigit(_ character: Character) -> Bool { character.isASCII && character.isNumber }
 
     /// Whether any date can match; time fields always can, as parsing never leaves them empty.
     private static func canEverMatch(months: UInt64, daysOfMonth: UInt64, daysMustMatchBoth: Bool) -> Bool {
@@ -330,9 +327,6 @@ extension CronSchedule {
     }
 }
 
-extension Character {
-    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
-}
 
 // MARK: - Searching instants
 //
@@ -340,21 +334,22 @@ extension Character {
 // zone were UTC: wall = instant + UTC offset. Wall times are searched with plain Gregorian
 // arithmetic; the zone is asked only for offsets and transition instants, a few times per call.
 
-/// A stretch of instants with one UTC offset, between two transitions of the zone.
-private struct OffsetSpan {
-    var start: Int
-    var end: Int  // exclusive
-    var offset: Int
-    /// The offset before `start`, or nil when `start` is merely where the search window begins.
-    var previousOffset: Int?
-}
-
 extension CronSchedule {
-    /// No UTC offset reaches a day (they span -12h to +14h), so an instant and its wall-clock
-    /// time are always less than this apart.
+    /// A stretch of instants with one UTC offset, between two transitions of the zone.
+    private struct OffsetSpan {
+        var start: Int
+        var end: Int  // exclusive
+        var offset: Int
+        /// The offset before `start`, or nil when `start` is merely where the search window begins.
+        var previousOffset: Int?
+    }
+
+    /// No UTC offset reaches a day (today's span -12h to +14h; historical local mean times stay
+    /// under 16h), so an instant and its wall-clock time are always less than this apart.
     private static let offsetBound = 86_400
-    /// Longer than any change of offset (at most 26h), so in a window that starts this long
-    /// before the instants searched, every transition that affects them is seen.
+    /// Longer than any change of offset (about a day at most, when a zone crossed the date line),
+    /// so in a window that starts this long before the instants searched, every transition that
+    /// affects them is seen.
     private static let transitionMargin = 2 * 86_400
     /// How far past the margin one window searches before jumping ahead by wall time.
     private static let windowReach = 2 * 86_400
@@ -417,20 +412,29 @@ extension CronSchedule {
     /// Splits `lower..<upper` at the zone's transitions.
     private func offsetSpans(from lower: Int, to upper: Int) -> [OffsetSpan] {
         var spans: [OffsetSpan] = []
-        var current = OffsetSpan(
-            start: lower, end: upper,
-            offset: timeZone.secondsFromGMT(for: Self.date(fromSeconds: lower)), previousOffset: nil)
-        while let next = timeZone.nextDaylightSavingTimeTransition(after: Self.date(fromSeconds: current.start)),
-              case let transition = Int(next.timeIntervalSince1970.rounded(.up)),
-              transition > current.start, transition < upper {
+        var current = OffsetSpan(start: lower, end: upper, offset: offset(at: lower), previousOffset: nil)
+        while let transition = nextTransition(after: current.start), transition < upper {
             current.end = transition
             spans.append(current)
             current = OffsetSpan(
-                start: transition, end: upper,
-                offset: timeZone.secondsFromGMT(for: next), previousOffset: current.offset)
+                start: transition, end: upper, offset: offset(at: transition), previousOffset: current.offset)
         }
         spans.append(current)
         return spans
+    }
+
+    private func offset(at instant: Int) -> Int {
+        timeZone.secondsFromGMT(for: Self.date(fromSeconds: instant))
+    }
+
+    /// The zone's next change of UTC offset after `instant`. Despite its name, Foundation's
+    /// call reports every change (Apia's skipped day in 2011 included), not only DST ones.
+    private func nextTransition(after instant: Int) -> Int? {
+        guard let next = timeZone.nextDaylightSavingTimeTransition(after: Self.date(fromSeconds: instant)),
+              let transition = Int(exactly: next.timeIntervalSince1970.rounded(.up)),
+              transition > instant
+        else { return nil }
+        return transition
     }
 
     /// The earliest activation at or after `from` within `spans`, applying the DST rules.
@@ -549,7 +553,7 @@ extension CronSchedule {
         for weekday in 0..<7 where daysOfWeek & (1 << UInt64(weekday)) != 0 {
             weekdayMatches |= everySeventhDay << UInt64((weekday - firstWeekday + 7) % 7)
         }
-        let days = dayOfMonthStartsWithStar || dayOfWeekStartsWithStar
+        let days = dayFieldsMustBothMatch
             ? daysOfMonth & weekdayMatches
             : daysOfMonth | weekdayMatches
         return days & validDays
