@@ -67,6 +67,18 @@ private struct Timeline {
         #expect(step.events.filter { $0.kind == .alertEnriched }.allSatisfy { $0.incidentID == alert.incidentID && $0.alertID == alert.id })
     }
 
+    @Test("a template that renders empty sets nothing: no empty label splits or merges alerts")
+    func emptyTemplate() throws {
+        var timeline = try Timeline("enrich: [{name: svc, match: {namespace: '!=\"\"'}, set: {service: '${deployment}'}}]")
+        timeline.receive(["alertname": "A", "namespace": "x"], at: 0)
+        timeline.receive(["alertname": "B", "namespace": "x"], at: 1)
+        timeline.receive(["alertname": "C", "namespace": "x", "service": "kept", "deployment": ""], at: 2)
+        #expect(timeline.alert(["alertname": "A"])?.labels["service"] == nil)
+        #expect(timeline.alert(["alertname": "C"])?.labels["service"] == "kept")
+        // Grouped by alertname, as alerts without a service are.
+        #expect(timeline.engine.liveIncidents.count == 3)
+    }
+
     @Test("dropping the replica label makes an HA pair of Prometheus servers one alert")
     func haPair() throws {
         var timeline = try Timeline("enrich: [{name: ha, drop: [replica]}]")
@@ -215,6 +227,30 @@ private struct Timeline {
         #expect(timeline.changes.events.contains { $0.alertID == 2 && $0.kind == .alertSuppressed && $0.detail.contains("inhibited by alert #1") })
     }
 
+    @Test("an operator resolves the inhibitor's incident: when it closes, the target is released into an incident of its own")
+    func inhibitorClosedByOperator() throws {
+        var timeline = try Timeline(
+            """
+            inhibit: [{name: node-down, source: {alertname: NodeDown}, target: {severity: warning}, equal: [host]}]
+            correlate: [{name: hosts, group_by: [host], window: 1h}]
+            """,
+            configuration: EngineConfiguration(closeAfter: .seconds(20)))
+        timeline.receive(["alertname": "NodeDown", "host": "db-1", "service": "db"], at: 0)
+        timeline.receive(["alertname": "NodeLoadHigh", "host": "db-1", "service": "db", "severity": "warning"], at: 1)
+        #expect(timeline.engine.alert(2)?.suppression == .inhibition(source: 1, rule: "node-down"))
+        let first = try #require(timeline.engine.alert(1)?.incidentID)
+        timeline.changes.merge(try timeline.engine.resolve(incident: first, at: t(2), by: "alice"))
+        timeline.advance(to: 30)
+        // The first incident closed; the target, still firing, is in a new one.
+        #expect(timeline.engine.incident(first) == nil)
+        let released = try #require(timeline.engine.alert(2))
+        #expect(released.suppression == nil)
+        let second = try #require(released.incidentID)
+        #expect(second != first && timeline.engine.incident(second)?.status == .open)
+        #expect(timeline.changes.incident(first)?.status == .closed)
+        #expect(timeline.changes.alert(2)?.incidentID == second)
+    }
+
     @Test("an inhibited target that resolved before its source stays out of incidents")
     func inhibitedThenResolved() throws {
         var timeline = try Timeline("inhibit: [{name: i, source: {alertname: Up}, target: {alertname: Down}}]")
@@ -327,6 +363,22 @@ private struct Timeline {
         #expect(timeline.alert(["alertname": "HeartbeatMissing"])?.status == .resolved)
         #expect(timeline.engine.incident(missing.incidentID!)?.status == .resolved)
         #expect(timeline.changes.events.map(\.kind).contains(.heartbeatResumed))
+    }
+
+    @Test("an enrich rule that relabels HeartbeatMissing does not keep the heartbeat from resolving it")
+    func enrichedMissing() throws {
+        var timeline = try Timeline(
+            """
+            heartbeat: [{name: watchdog, match: {alertname: Watchdog}, interval: 5m}]
+            enrich: [{name: team, set: {team: sre}}]
+            """)
+        timeline.receive(["alertname": "Watchdog"], at: 0)
+        timeline.advance(to: 600)
+        let missing = try #require(timeline.alert(["alertname": "HeartbeatMissing"]))
+        #expect(missing.labels["team"] == "sre" && missing.status == .firing)
+        timeline.receive(["alertname": "Watchdog"], at: 1200)
+        #expect(timeline.engine.alert(missing.id)?.status == .resolved)
+        #expect(timeline.changes.events.contains { $0.kind == .heartbeatMissing && $0.alertID == missing.id })
     }
 }
 

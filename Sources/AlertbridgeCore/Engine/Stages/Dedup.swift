@@ -22,11 +22,20 @@ extension Engine {
     }
 
     /// ``receive(_:into:)`` without counting a receipt: for the alerts the
-    /// engine raises itself (a heartbeat gone missing).
-    mutating func route(_ incoming: Alert, into changes: inout DeskChanges) {
+    /// engine raises itself (a heartbeat gone missing). Returns the
+    /// occurrence the alert went to, found by its labels after enrichment.
+    @discardableResult
+    mutating func route(_ incoming: Alert, into changes: inout DeskChanges) -> Int64? {
         var alert = incoming
         let enrichment = enrich(&alert)
         let (fingerprint, dedupRule) = identity(of: alert)
+        route(alert, fingerprint: fingerprint, dedupRule: dedupRule, enrichment: enrichment, into: &changes)
+        return currentOccurrence[fingerprint]
+    }
+
+    private mutating func route(
+        _ alert: Alert, fingerprint: Fingerprint, dedupRule: DedupRule?, enrichment: [String], into changes: inout DeskChanges
+    ) {
         guard let id = currentOccurrence[fingerprint], let current = alerts[id]?.alert else {
             createOccurrence(of: alert, fingerprint: fingerprint, dedupRule: dedupRule, enrichment: enrichment, into: &changes)
             return

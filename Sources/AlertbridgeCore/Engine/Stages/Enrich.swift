@@ -24,7 +24,9 @@ extension Engine {
             }
             for (name, template) in rule.set {
                 let value = template.render { captured[$0] ?? labels[$0] }
-                guard labels[name] != value else { continue }
+                // An empty label is an absent one (as in Prometheus): a
+                // template whose references are all missing sets nothing.
+                guard !value.isEmpty, labels[name] != value else { continue }
                 labels.set(name, to: value)
                 did.append("set \(name)=\(value)")
             }

@@ -53,8 +53,7 @@ extension Engine {
         let alert = Alert(
             source: "heartbeat", labels: labels, annotations: ["summary": summary], status: .firing,
             startsAt: Date(unixMilliseconds: due), endsAt: nil, receivedAt: Date(unixMilliseconds: now))
-        route(alert, into: &changes)
-        guard let id = currentOccurrence[identity(of: alert).0] else { return }
+        guard let id = route(alert, into: &changes) else { return }
         heartbeats[key]!.missingAlertID = id
         changes.events.append(
             IncidentEvent(

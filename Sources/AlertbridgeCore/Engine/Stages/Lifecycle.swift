@@ -131,6 +131,12 @@ extension Engine {
             let resolvedAt = entry.incident.resolvedAt, resolvedAt.unixMilliseconds + closeAfter == deadline.at
         else { return }  // reopened (and perhaps resolved again) since it was scheduled
         let at = Date(unixMilliseconds: deadline.at)
+        // Out of the maps first: forgetting a member releases what it
+        // inhibited, and a released alert must not join this incident.
+        incidents[deadline.id] = nil
+        if incidentByGroup[entry.incident.groupKey] == deadline.id {
+            incidentByGroup[entry.incident.groupKey] = nil
+        }
         for memberID in entry.members {
             guard var member = alerts[memberID]?.alert else { continue }
             forget(memberID, into: &changes)
@@ -148,10 +154,6 @@ extension Engine {
         incident.status = .closed
         incident.closedAt = at
         incident.updatedAt = at
-        incidents[deadline.id] = nil
-        if incidentByGroup[incident.groupKey] == deadline.id {
-            incidentByGroup[incident.groupKey] = nil
-        }
         changes.events.append(
             IncidentEvent(incidentID: incident.id, at: at, kind: .closed, detail: "resolved for \(DurationText.format(configuration.closeAfter))"))
         changes.incidentsByID[incident.id] = incident
