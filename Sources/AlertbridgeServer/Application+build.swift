@@ -11,14 +11,17 @@ import HummingbirdCore
 /// engine services, and the HTTP routes. `alertbridge serve` and the tests
 /// call the same function, so what is tested is what runs.
 ///
+/// The syslog listeners bind here, before the server runs, so that a port
+/// conflict or a bad certificate fails startup with the setting named.
+///
 /// The services are ordered so that shutdown (which runs in reverse) stops
-/// HTTP first, then lets the engine process the inbox to its end, then
-/// closes the inbox.
+/// HTTP first, then the syslog listeners (which hand over what they read),
+/// then lets the engine process the inbox to its end, then closes the inbox.
 public func buildApplication(
     _ configuration: ServerConfiguration,
     logger: Logger,
     now: @escaping @Sendable () -> Date = { Date() }
-) throws -> some ApplicationProtocol {
+) async throws -> some ApplicationProtocol {
     do {
         try configuration.validate()
     }
@@ -35,8 +38,9 @@ public func buildApplication(
     let directory = try configuration.ruleDirectory()
     let ruleSet: RuleSet
     if let directory {
-        let (loaded, warnings) = try directory.load()
+        let (loaded, loadWarnings) = try directory.load()
         ruleSet = loaded
+        let warnings = loadWarnings + loaded.warnings(under: configuration.engine)
         logger.info("rules loaded", metadata: ["dir": "\(directory.path)", "rules": "\(ruleSet.count)", "warnings": "\(warnings.count)"])
         for warning in warnings { logger.warning("rule warning", metadata: ["warning": "\(warning)"]) }
     } else {
@@ -46,8 +50,10 @@ public func buildApplication(
     let metrics = ServerMetrics(ruleCount: ruleSet.count)
     let engine = EngineService(
         store: store, configuration: configuration.engine, rules: ruleSet, tickInterval: configuration.tickInterval,
-        inboxRetention: configuration.inboxRetention, now: now, logger: logger)
-    let reloader = RuleReloader(directory: directory, engine: engine, metrics: metrics, logger: logger)
+        inboxRetention: configuration.inboxRetention, syslogCountsRetention: configuration.syslog.countsRetention, now: now,
+        logger: logger)
+    let reloader = RuleReloader(
+        directory: directory, engine: engine, engineConfiguration: configuration.engine, metrics: metrics, logger: logger)
 
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ErrorShapeMiddleware())
@@ -65,9 +71,15 @@ public func buildApplication(
     IncidentController<BasicRequestContext>(queries: store.queries, engine: engine, maxBodyBytes: 64 * 1024).addRoutes(to: api)
     AlertController<BasicRequestContext>(queries: store.queries).addRoutes(to: api)
     SilenceController<BasicRequestContext>(queries: store.queries, engine: engine, now: now, maxBodyBytes: 64 * 1024).addRoutes(to: api)
+    SyslogController<BasicRequestContext>(queries: store.queries, now: now).addRoutes(to: api)
     StatusController<BasicRequestContext>(
         queries: store.queries, engine: engine, inbox: store.inbox, reloader: reloader, metrics: metrics
     ).addRoutes(to: router)
+
+    let syslog = try await SyslogListeners.bind(
+        configuration: configuration.syslog, sink: SyslogIntake(inbox: store.inbox, now: now, logger: logger),
+        registry: metrics.registry, logger: logger)
+    let listening = syslog.boundAddresses.map { ("syslog.\($0.transport.rawValue)", $0.address) }
 
     let idleSeconds = configuration.idleTimeout.milliseconds / 1000
     return Application(
@@ -79,10 +91,12 @@ public func buildApplication(
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
         services: [
             CheckpointService(store: store, interval: .milliseconds(250), logger: logger), InboxService(inbox: store.inbox), engine,
-            ReloadOnHangupService(reloader: reloader),
+            ReloadOnHangupService(reloader: reloader), syslog,
         ],
         onServerRunning: { channel in
-            logger.info("listening", metadata: ["http": "\(channel.localAddress.map(hostPort) ?? "?")"])
+            var metadata: Logger.Metadata = ["http": "\(channel.localAddress.map(hostPort) ?? "?")"]
+            for (key, address) in listening { metadata[key] = "\(address)" }
+            logger.info("listening", metadata: metadata)
         },
         logger: logger)
 }

@@ -30,6 +30,34 @@ public struct HostPort: Equatable, Sendable, LosslessStringConvertible {
     }
 }
 
+/// The syslog listeners: UDP and TCP on 127.0.0.1:5514 by default (the
+/// unprivileged twin of 514), TLS (RFC 5425) when given a port and a
+/// certificate. A nil address turns a listener off.
+public struct SyslogConfiguration: Sendable, Equatable {
+    public var udp: HostPort? = HostPort(host: "127.0.0.1", port: 5514)
+    public var tcp: HostPort? = HostPort(host: "127.0.0.1", port: 5514)
+    public var tls: HostPort?
+    /// PEM files: the server's certificate chain and its private key (TLS).
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    /// A PEM bundle of CAs: when set, TLS clients must present a
+    /// certificate one of them signed.
+    public var tlsClientCA: String?
+    /// Longer messages are truncated to this and flagged (RFC 5425 asks for
+    /// at least 2048, recommends 8192).
+    public var maxMessageBytes = 64 * 1024
+    /// Concurrent TCP and TLS connections; more wait in the kernel's backlog.
+    public var maxConnections = 1024
+    /// A TCP or TLS connection idle this long is closed.
+    public var idleTimeout: Duration = .seconds(600)
+    /// The UDP socket's receive buffer: bursts wait there, not on the floor.
+    public var udpReceiveBufferBytes = 4 << 20
+    /// How long the per-minute message counts are kept.
+    public var countsRetention: Duration = .seconds(30 * 86_400)
+
+    public init() {}
+}
+
 /// Everything `alertbridge serve` can be told, with the embedded defaults.
 ///
 /// Sources, in increasing precedence: these defaults, the YAML file given with
@@ -65,11 +93,12 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// How often the engine applies what time alone changes (timeouts, closing).
     public var tickInterval: Duration = .seconds(1)
+    public var syslog = SyslogConfiguration()
 
     public init() {}
 
     /// The keys a configuration file may hold.
-    static let topLevelKeys = ["http", "db", "durability", "rules", "log_level", "limits", "engine", "inbox"]
+    static let topLevelKeys = ["http", "db", "durability", "rules", "log_level", "limits", "engine", "inbox", "syslog"]
 
     /// Applies a YAML configuration file's settings on top of `self`.
     public mutating func apply(yaml text: String, file: String) throws(YAMLError) {
@@ -117,6 +146,25 @@ public struct ServerConfiguration: Sendable {
                     default: tickInterval = try value.duration()
                     }
                 }
+            case "syslog":
+                for (key, value) in try value.mapping(allowedKeys: [
+                    "udp", "tcp", "tls", "tls_cert", "tls_key", "tls_client_ca", "max_message_bytes", "max_connections", "idle_timeout",
+                    "udp_receive_buffer_bytes", "counts_retention",
+                ]) {
+                    switch key {
+                    case "udp": syslog.udp = try Self.listenAddress(value)
+                    case "tcp": syslog.tcp = try Self.listenAddress(value)
+                    case "tls": syslog.tls = try Self.listenAddress(value)
+                    case "tls_cert": syslog.tlsCertificate = try value.string()
+                    case "tls_key": syslog.tlsKey = try value.string()
+                    case "tls_client_ca": syslog.tlsClientCA = try value.string()
+                    case "max_message_bytes": syslog.maxMessageBytes = try Self.positive(value)
+                    case "max_connections": syslog.maxConnections = try Self.positive(value)
+                    case "idle_timeout": syslog.idleTimeout = try value.duration()
+                    case "counts_retention": syslog.countsRetention = try value.duration()
+                    default: syslog.udpReceiveBufferBytes = try Self.positive(value)
+                    }
+                }
             default:  // inbox
                 for (key, value) in try value.mapping(allowedKeys: ["retention", "keep_raw_payloads"]) {
                     if key == "retention" { inboxRetention = try value.duration() } else { keepRawPayloads = try value.bool() }
@@ -147,7 +195,22 @@ public struct ServerConfiguration: Sendable {
             )
         }
         if resolveTimeout <= .zero { throw ConfigurationError("engine.resolve_timeout must be positive") }
+        if syslog.tls != nil, syslog.tlsCertificate == nil || syslog.tlsKey == nil {
+            throw ConfigurationError("syslog.tls needs syslog.tls_cert and syslog.tls_key (--tls-cert, --tls-key): PEM files")
+        }
+        if syslog.maxMessageBytes < 2048 {
+            throw ConfigurationError("syslog.max_message_bytes must be at least 2048 (RFC 5425 requires messages of 2048 octets)")
+        }
         if tickInterval <= .zero { throw ConfigurationError("engine.tick_interval must be positive") }
+    }
+
+    /// `HOST:PORT`, or `off` (or null) for no listener.
+    private static func listenAddress(_ value: YAMLValue) throws(YAMLError) -> HostPort? {
+        if value.isNull { return nil }
+        let text = try value.string()
+        if text == "off" { return nil }
+        guard let address = HostPort(text) else { throw value.error("expected HOST:PORT or off, got \"\(text)\"") }
+        return address
     }
 
     private static func positive(_ value: YAMLValue) throws(YAMLError) -> Int {

@@ -181,6 +181,7 @@ public struct DeskQueries: Sendable {
                 case "incidents_opened": counters.incidentsOpened = value
                 case "alerts_resolved_by_timeout": counters.resolvedByTimeout = value
                 case "alerts_suppressed": counters.suppressed = value
+                case "syslog_messages": counters.syslogMessages = value
                 default: break
                 }
             }
@@ -203,6 +204,89 @@ public struct DeskQueries: Sendable {
             stats.inboxBacklogAlerts = inbox.backlogAlerts
         }
         return stats
+    }
+
+    // MARK: - Syslog
+
+    /// Syslog messages per host and app since a time, for dashboards: how
+    /// much each source says, and how much of it is errors or unparsable.
+    public struct SyslogSourceCount: Sendable, Equatable {
+        public var host: String
+        public var app: String
+        public var messages: Int
+        public var errors: Int
+        public var unparsed: Int
+        /// 0 emerg … 7 debug; nil when no message had a PRI.
+        public var worstSeverity: Int?
+        public var templates: Int
+        /// The start of the last minute with a message, Unix milliseconds.
+        public var lastMinute: Int64
+    }
+
+    /// Counts since `since` (whole minutes: the minute holding `since` counts),
+    /// optionally of one host or app, most messages first.
+    public func syslogCounts(since: Date, host: String? = nil, app: String? = nil, limit: Int = 100) async throws -> [SyslogSourceCount] {
+        let minute = since.unixMilliseconds - ((since.unixMilliseconds % 60_000) + 60_000) % 60_000
+        return try await reader.read { db in
+            var sql = """
+                SELECT host, app, SUM(messages) AS messages, SUM(errors) AS errors, SUM(unparsed) AS unparsed,
+                    MIN(worst_severity) AS worst_severity, COUNT(DISTINCT template) AS templates, MAX(minute) AS last_minute
+                FROM syslog_counts WHERE minute >= ?
+                """
+            var arguments: StatementArguments = [minute]
+            if let host {
+                sql += " AND host = ?"
+                _ = arguments.append(contentsOf: [host])
+            }
+            if let app {
+                sql += " AND app = ?"
+                _ = arguments.append(contentsOf: [app])
+            }
+            sql += " GROUP BY host, app ORDER BY messages DESC, host, app LIMIT ?"
+            _ = arguments.append(contentsOf: [limit])
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                SyslogSourceCount(
+                    host: row["host"], app: row["app"], messages: row["messages"], errors: row["errors"], unparsed: row["unparsed"],
+                    worstSeverity: row["worst_severity"], templates: row["templates"], lastMinute: row["last_minute"])
+            }
+        }
+    }
+
+    /// A template and how often it was seen since a time.
+    public struct SyslogTemplateCount: Sendable, Equatable {
+        public var app: String
+        public var template: String
+        public var text: String
+        public var messages: Int
+        public var hosts: Int
+        public var firstSeenAt: Int64
+        public var lastSeenAt: Int64
+    }
+
+    /// The templates seen since `since`, most messages first: what the
+    /// logs mostly say, and on how many hosts.
+    public func syslogTemplates(since: Date, app: String? = nil, limit: Int = 100) async throws -> [SyslogTemplateCount] {
+        let minute = since.unixMilliseconds - ((since.unixMilliseconds % 60_000) + 60_000) % 60_000
+        return try await reader.read { db in
+            var sql = """
+                SELECT c.app, c.template, coalesce(t.text, '') AS text, SUM(c.messages) AS messages, COUNT(DISTINCT c.host) AS hosts,
+                    coalesce(t.first_seen_at, MIN(c.minute)) AS first_seen_at, coalesce(t.last_seen_at, MAX(c.minute)) AS last_seen_at
+                FROM syslog_counts c LEFT JOIN syslog_templates t ON t.app = c.app AND t.template = c.template
+                WHERE c.minute >= ? AND c.template <> ''
+                """
+            var arguments: StatementArguments = [minute]
+            if let app {
+                sql += " AND c.app = ?"
+                _ = arguments.append(contentsOf: [app])
+            }
+            sql += " GROUP BY c.app, c.template ORDER BY messages DESC, c.app, c.template LIMIT ?"
+            _ = arguments.append(contentsOf: [limit])
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                SyslogTemplateCount(
+                    app: row["app"], template: row["template"], text: row["text"], messages: row["messages"], hosts: row["hosts"],
+                    firstSeenAt: row["first_seen_at"], lastSeenAt: row["last_seen_at"])
+            }
+        }
     }
 
     /// SQLite's `PRAGMA integrity_check`: `ok` for a sound file.

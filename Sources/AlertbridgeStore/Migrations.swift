@@ -8,7 +8,7 @@ import GRDB
 enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: alerts, incidents, timeline, silences, engine state") { db in
+        migrator.registerMigration("v1: alerts, incidents, timeline, silences, engine state, syslog counts") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE engine_state (
@@ -120,7 +120,30 @@ enum Migrations {
                     INSERT INTO counters (name, value) VALUES
                         ('alerts_received', 0), ('alerts_duplicate', 0), ('alerts_stale', 0),
                         ('alerts_created', 0), ('incidents_opened', 0), ('alerts_resolved_by_timeout', 0),
-                        ('alerts_suppressed', 0);
+                        ('alerts_suppressed', 0), ('syslog_messages', 0);
+
+                    CREATE TABLE syslog_counts (
+                        minute INTEGER NOT NULL,
+                        host TEXT NOT NULL,
+                        app TEXT NOT NULL,
+                        template TEXT NOT NULL,
+                        messages INTEGER NOT NULL,
+                        errors INTEGER NOT NULL,
+                        unparsed INTEGER NOT NULL,
+                        worst_severity INTEGER,
+                        PRIMARY KEY (minute, host, app, template)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX syslog_counts_by_host ON syslog_counts (host, app, minute);
+
+                    CREATE TABLE syslog_templates (
+                        app TEXT NOT NULL,
+                        template TEXT NOT NULL,
+                        text TEXT NOT NULL,
+                        first_seen_at INTEGER NOT NULL,
+                        last_seen_at INTEGER NOT NULL,
+                        messages INTEGER NOT NULL,
+                        PRIMARY KEY (app, template)
+                    ) WITHOUT ROWID;
                     """)
         }
         return migrator

@@ -1,5 +1,5 @@
 public import AlertbridgeCore
-import Foundation
+public import Foundation
 import GRDB
 
 extension SQLiteDeskStore {
@@ -21,6 +21,17 @@ extension SQLiteDeskStore {
             ).execute(arguments: [
                 sequence, marks.now, marks.nextAlertID, marks.nextIncidentID, marks.nextSilenceID, Date().unixMilliseconds,
             ])
+        }
+    }
+
+    /// Drops the syslog counts of minutes before `cutoff`, and templates not
+    /// seen since: dashboards look back days, not years.
+    public func pruneSyslogCounts(before cutoff: Date) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM syslog_counts WHERE minute < ?", arguments: [cutoff.unixMilliseconds])
+            let rows = db.changesCount
+            try db.execute(sql: "DELETE FROM syslog_templates WHERE last_seen_at < ?", arguments: [cutoff.unixMilliseconds])
+            return rows
         }
     }
 
@@ -87,10 +98,44 @@ extension SQLiteDeskStore {
                 ("alerts_received", counters.received), ("alerts_duplicate", counters.duplicates),
                 ("alerts_stale", counters.stale), ("alerts_created", counters.alertsCreated),
                 ("incidents_opened", counters.incidentsOpened), ("alerts_resolved_by_timeout", counters.resolvedByTimeout),
-                ("alerts_suppressed", counters.suppressed),
+                ("alerts_suppressed", counters.suppressed), ("syslog_messages", counters.syslogMessages),
             ] where delta != 0 {
                 try add.execute(arguments: [delta, name])
             }
+        }
+        if !changes.syslogCounts.isEmpty {
+            try writeSyslogCounts(changes, in: db)
+        }
+    }
+
+    /// Adds a batch's syslog tallies to their minutes' rows, and refreshes
+    /// the templates seen.
+    private static func writeSyslogCounts(_ changes: DeskChanges, in db: Database) throws {
+        let add = try db.cachedStatement(
+            sql: """
+                INSERT INTO syslog_counts (minute, host, app, template, messages, errors, unparsed, worst_severity)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (minute, host, app, template) DO UPDATE SET
+                    messages = messages + excluded.messages, errors = errors + excluded.errors,
+                    unparsed = unparsed + excluded.unparsed,
+                    worst_severity = nullif(min(coalesce(worst_severity, 8), coalesce(excluded.worst_severity, 8)), 8)
+                """)
+        for (key, tally) in changes.syslogCounts {
+            try add.execute(arguments: [
+                key.minute, key.host, key.app, key.template, tally.messages, tally.errors, tally.unparsed, tally.worstSeverity,
+            ])
+        }
+        guard !changes.syslogTemplates.isEmpty else { return }
+        let seen = try db.cachedStatement(
+            sql: """
+                INSERT INTO syslog_templates (app, template, text, first_seen_at, last_seen_at, messages)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (app, template) DO UPDATE SET
+                    text = CASE WHEN excluded.text <> '' THEN excluded.text ELSE text END,
+                    last_seen_at = max(last_seen_at, excluded.last_seen_at), messages = messages + excluded.messages
+                """)
+        for (key, template) in changes.syslogTemplates {
+            try seen.execute(arguments: [key.app, key.template, template.text, template.firstSeen, template.lastSeen, template.messages])
         }
     }
 

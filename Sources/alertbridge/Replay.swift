@@ -36,13 +36,18 @@ extension Alertbridge {
         @Argument(help: "Recorded alerts: a JSON lines file, - for standard input, or a desk store.")
         var input: String
 
+        @OptionGroup var engineSettings: EngineSettingsOption
+
         func run() async throws {
             guard let settleDuration = DurationText.parse(settle) else { throw ValidationError("--settle \(settle): expected a duration like 1h") }
+            let configuration = try engineSettings.engineConfiguration()
             let alerts = try readInput()
             let ruleSet = try loadRules(rules)
-            let result = AlertbridgeCore.Replay.run(alerts, rules: ruleSet, settle: settleDuration)
+            let result = AlertbridgeCore.Replay.run(alerts, rules: ruleSet, configuration: configuration, settle: settleDuration)
             let diff = try baseline.map { directory in
-                ReplayDiff(baseline: AlertbridgeCore.Replay.run(alerts, rules: try loadRules(directory), settle: settleDuration), candidate: result)
+                ReplayDiff(
+                    baseline: AlertbridgeCore.Replay.run(alerts, rules: try loadRules(directory), configuration: configuration, settle: settleDuration),
+                    candidate: result)
             }
             if json {
                 print(try ReplayReport(result: result, alertsIn: alerts.count, diff: diff).encoded())

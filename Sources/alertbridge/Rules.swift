@@ -1,4 +1,5 @@
 import AlertbridgeCore
+import AlertbridgeIngest
 import AlertbridgeServer
 import ArgumentParser
 import Foundation
@@ -21,11 +22,15 @@ extension Alertbridge.Rules {
         @Argument(help: "The rule directory.")
         var directory = "rules"
 
+        @OptionGroup var engineSettings: EngineSettingsOption
+
         func run() async throws {
+            let configuration = try engineSettings.engineConfiguration()
             let directory = RuleDirectory(path: directory)
             do {
                 let files = try directory.files()
-                let (ruleSet, warnings) = try directory.load()
+                let (ruleSet, loadWarnings) = try directory.load()
+                let warnings = loadWarnings + ruleSet.warnings(under: configuration)
                 for warning in warnings { standardError("warning: \(warning)") }
                 print("\(directory.path): \(ruleSet.count) rules in \(files.count) files, \(warnings.count) warnings")
             } catch {
@@ -46,7 +51,10 @@ extension Alertbridge.Rules {
         @Argument(help: "Test files or directories of them.")
         var paths: [String]
 
+        @OptionGroup var engineSettings: EngineSettingsOption
+
         func run() async throws {
+            let configuration = try engineSettings.engineConfiguration()
             var files: [String] = []
             for path in paths {
                 var isDirectory: ObjCBool = false
@@ -90,7 +98,7 @@ extension Alertbridge.Rules {
                     }
                 }
                 for test in suite.tests {
-                    let failures = test.run(rules: rules, file: file)
+                    let failures = test.run(rules: rules, configuration: configuration, syslog: SyslogEventAdapter.lineDecoder(), file: file)
                     if failures.isEmpty {
                         print("ok    \(file): \(test.name)")
                         passed += 1
@@ -104,6 +112,32 @@ extension Alertbridge.Rules {
             print("\(passed + failed) tests, \(passed) passed, \(failed) failed")
             if failed > 0 { throw ExitCode(1) }
         }
+    }
+}
+
+/// `--config FILE`: the server's configuration file, for its `engine:`
+/// settings (correlation window, close_after), so that checks, tests and
+/// replays judge the rules under the settings the server runs with.
+struct EngineSettingsOption: ParsableArguments {
+    @Option(name: .long, help: "The server's configuration file: its engine settings apply (default: the built-in ones).")
+    var config: String?
+
+    func engineConfiguration() throws -> EngineConfiguration {
+        guard let config else { return EngineConfiguration() }
+        let text: String
+        do {
+            text = try String(contentsOfFile: config, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot read --config \(config): \(error.localizedDescription)")
+        }
+        var configuration = ServerConfiguration()
+        do {
+            try configuration.apply(yaml: text, file: config)
+            try configuration.validate()
+        } catch {
+            throw ValidationError("--config \(config): \(error)")
+        }
+        return configuration.engine
     }
 }
 

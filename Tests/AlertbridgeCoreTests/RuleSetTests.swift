@@ -78,7 +78,7 @@ func ruleSet(_ text: String) throws(RuleErrors) -> RuleSet {
     @Test(
         "an error names file, line, rule and what is wrong",
         arguments: [
-            ("bogus: []", #"rules.yaml:1: bogus: unknown key (allowed here: enrich, dedup, flapping, silence, inhibit, correlate, priority, heartbeat)"#),
+            ("bogus: []", #"rules.yaml:1: bogus: unknown key (allowed here: syslog, enrich, dedup, flapping, silence, inhibit, correlate, priority, heartbeat)"#),
             ("correlate:\n  - {name: x, group_by: [a], windw: 5m}", #"rules.yaml:2: rule "x": correlate[0].windw: unknown key"#),
             ("correlate:\n  - name: x\n    group_by: [a]\n    window: ten", #"rules.yaml:4: rule "x": correlate[0].window: expected a duration like 30s, 10m or 1h30m, got "ten""#),
             ("dedup:\n  - name: d\n    match: {app: '=~\"(a\"'}\n    key: [host]", #"rules.yaml:3: rule "d": match: app: 0:6: =~"(a": invalid regular expression: missing ): (a"#),

@@ -1,4 +1,5 @@
 import AlertbridgeCore
+import AlertbridgeIngest
 import AlertbridgeServer
 import AlertbridgeTestSupport
 import Foundation
@@ -43,7 +44,7 @@ import Testing
         let rules = try RuleDirectory(path: directory).load().ruleSet
         #expect(!suite.tests.isEmpty)
         for test in suite.tests {
-            for failure in test.run(rules: rules, file: (file as NSString).lastPathComponent) {
+            for failure in test.run(rules: rules, syslog: SyslogEventAdapter.lineDecoder(), file: (file as NSString).lastPathComponent) {
                 Issue.record("\(failure)")
             }
         }

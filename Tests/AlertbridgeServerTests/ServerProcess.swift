@@ -16,8 +16,14 @@ final class ServerProcess: Sendable {
     let directory: TemporaryDirectory
     let arguments: [String]
     private let process: Process
+    /// The write end of the server's stdin: it closes when this test process
+    /// dies, and the server (run with --exit-when-stdin-closes) exits too.
+    private let lifeline = Pipe()
     private let log = LogBuffer()
     let baseURL: String
+    /// The syslog listeners' bound addresses by transport (`udp`, `tcp`,
+    /// `tls`), from the listening line.
+    let syslogAddresses: [String: String]
 
     /// The `alertbridge` executable SwiftPM built beside the test bundle.
     static var executable: URL {
@@ -30,7 +36,11 @@ final class ServerProcess: Sendable {
         self.arguments = arguments
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = ["serve", "--http", "127.0.0.1:0", "--db", directory.path("desk.sqlite")] + arguments
+        // Port 0 everywhere: tests run side by side.
+        process.arguments =
+            ["serve", "--http", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--db", directory.path("desk.sqlite"), "--exit-when-stdin-closes"]
+            + arguments
+        process.standardInput = lifeline
         process.currentDirectoryURL = directory.url
         let errorPipe = Pipe()
         process.standardError = errorPipe
@@ -47,6 +57,8 @@ final class ServerProcess: Sendable {
             throw ProcessError("no http= in the listening line: \(line)")
         }
         baseURL = "http://\(match.1)"
+        syslogAddresses = Dictionary(
+            line.matches(of: /syslog\.(udp|tcp|tls)=(\S+)/).map { (String($0.1), String($0.2)) }, uniquingKeysWith: { $1 })
     }
 
     var logText: String { log.text }

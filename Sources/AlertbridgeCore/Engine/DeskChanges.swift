@@ -14,6 +14,8 @@ public struct EngineCounters: Equatable, Sendable {
     public var resolvedByTimeout = 0
     /// Alert occurrences kept out of incidents when they arrived.
     public var suppressed = 0
+    /// Syslog messages judged (those that became alerts count in `received` too).
+    public var syslogMessages = 0
 
     public init() {}
 
@@ -25,6 +27,7 @@ public struct EngineCounters: Equatable, Sendable {
         lhs.incidentsOpened += rhs.incidentsOpened
         lhs.resolvedByTimeout += rhs.resolvedByTimeout
         lhs.suppressed += rhs.suppressed
+        lhs.syslogMessages += rhs.syslogMessages
     }
 
     /// The share of received alerts that did not become an incident of its own.
@@ -69,6 +72,10 @@ public struct DeskChanges: Sendable {
     var incidentsByID: OrderedDictionary<Int64, Incident> = [:]
     /// Silences created, changed or ended, latest state.
     var silencesByID: OrderedDictionary<Int64, Silence> = [:]
+    /// Syslog messages counted per minute, host, app and template.
+    public internal(set) var syslogCounts: [SyslogCountKey: SyslogTally] = [:]
+    /// The latest text of each template seen, per app and template id.
+    public internal(set) var syslogTemplates: [SyslogTemplateKey: SyslogTemplateSeen] = [:]
     /// Timeline entries, in the order they happened.
     public internal(set) var events: [IncidentEvent] = []
     /// One verdict per alert given to ``Engine/process(_:at:)``, in input order.
@@ -99,6 +106,7 @@ public struct DeskChanges: Sendable {
 
     public var isEmpty: Bool {
         alertsByID.isEmpty && incidentsByID.isEmpty && silencesByID.isEmpty && events.isEmpty && counters == EngineCounters()
+            && syslogCounts.isEmpty
     }
 
     /// Appends `other`, a later step: its states replace this one's.
@@ -109,5 +117,71 @@ public struct DeskChanges: Sendable {
         events.append(contentsOf: other.events)
         verdicts.append(contentsOf: other.verdicts)
         counters += other.counters
+        for (key, tally) in other.syslogCounts { syslogCounts[key, default: SyslogTally()].add(tally) }
+        for (key, seen) in other.syslogTemplates { syslogTemplates[key, default: SyslogTemplateSeen()].add(seen) }
+    }
+}
+
+/// One row of the syslog counts: a minute (its start, Unix milliseconds),
+/// a host, an app ("" when the line names none) and a template id ("" for
+/// a message without text).
+public struct SyslogCountKey: Hashable, Sendable {
+    public var minute: Int64
+    public var host: String
+    public var app: String
+    public var template: String
+
+    public init(minute: Int64, host: String, app: String, template: String) {
+        self.minute = minute
+        self.host = host
+        self.app = app
+        self.template = template
+    }
+}
+
+/// What the messages of one ``SyslogCountKey`` were.
+public struct SyslogTally: Equatable, Sendable {
+    public var messages = 0
+    /// Messages of severity `err` or worse.
+    public var errors = 0
+    /// Lines that were neither RFC 5424 nor RFC 3164.
+    public var unparsed = 0
+    /// The most severe severity seen (0 emerg … 7 debug; nil: no PRI seen).
+    public var worstSeverity: Int?
+
+    public init() {}
+
+    public mutating func add(_ other: SyslogTally) {
+        messages += other.messages
+        errors += other.errors
+        unparsed += other.unparsed
+        if let severity = other.worstSeverity { worstSeverity = min(worstSeverity ?? severity, severity) }
+    }
+}
+
+public struct SyslogTemplateKey: Hashable, Sendable {
+    public var app: String
+    public var template: String
+
+    public init(app: String, template: String) {
+        self.app = app
+        self.template = template
+    }
+}
+
+/// A template's latest text and when and how often it was seen.
+public struct SyslogTemplateSeen: Equatable, Sendable {
+    public var text = ""
+    public var firstSeen: Int64 = .max
+    public var lastSeen: Int64 = .min
+    public var messages = 0
+
+    public init() {}
+
+    public mutating func add(_ other: SyslogTemplateSeen) {
+        if other.lastSeen >= lastSeen, !other.text.isEmpty { text = other.text }
+        firstSeen = min(firstSeen, other.firstSeen)
+        lastSeen = max(lastSeen, other.lastSeen)
+        messages += other.messages
     }
 }

@@ -10,7 +10,7 @@ import HeapModule
 /// tests and crash recovery exact. It is a value type with a single owner
 /// (the engine service, or a replay), so it needs no lock.
 ///
-/// Stages, in the order an alert meets them: enrich → dedup (identity,
+/// Stages, in the order an alert meets them: syslog (messages to alerts) → enrich → dedup (identity,
 /// duplicates, flapping) → suppress (heartbeats, maintenance windows,
 /// silences, inhibition) → correlate → prioritise → lifecycle.
 ///
@@ -82,7 +82,11 @@ public struct Engine: Sendable {
     public mutating func process(_ alerts: [Alert], at: Date, into changes: inout DeskChanges) {
         advance(to: at.unixMilliseconds, into: &changes)
         for alert in alerts {
-            receive(alert, into: &changes)
+            if SyslogEvent.isMessage(alert) {
+                receiveSyslogMessage(alert, into: &changes)
+            } else {
+                receive(alert, into: &changes)
+            }
         }
     }
 

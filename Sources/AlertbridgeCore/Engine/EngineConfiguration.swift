@@ -19,3 +19,22 @@ extension Duration {
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
+
+extension RuleSet {
+    /// What the rules ask for that these engine settings cannot give: a
+    /// correlation window longer than `close_after` ends early, since a
+    /// closed incident cannot be joined.
+    public func warnings(under configuration: EngineConfiguration) -> [RuleError] {
+        let closeAfter = configuration.closeAfter
+        var warnings: [RuleError] = []
+        for rule in correlate where rule.window > closeAfter {
+            warnings.append(
+                RuleError(
+                    file: rule.origin.file, line: rule.origin.line, rule: rule.origin.name,
+                    message:
+                        "window \(DurationText.format(rule.window)) is longer than engine.close_after (\(DurationText.format(closeAfter))): incidents close, and cannot be joined, after \(DurationText.format(closeAfter))"
+                ))
+        }
+        return warnings
+    }
+}

@@ -21,19 +21,24 @@ public enum Verdict: Equatable, Sendable {
     /// that started before the known resolution, a resolution that ended
     /// before the known start).
     case stale(alert: Int64, incident: Int64?, reason: String)
+    /// A syslog message no syslog rule selected: counted, no alert.
+    case logged
 
-    public var alertID: Int64 {
+    /// The alert occurrence the verdict is about (none for a message that
+    /// made no alert).
+    public var alertID: Int64? {
         switch self {
         case .opened(let alert, _, _), .joined(let alert, _, _), .suppressed(let alert, _), .duplicate(let alert, _),
             .resolved(let alert, _), .refired(let alert, _), .stale(let alert, _, _):
             alert
+        case .logged: nil
         }
     }
 
     public var incidentID: Int64? {
         switch self {
         case .opened(_, let incident, _), .joined(_, let incident, _): incident
-        case .suppressed: nil
+        case .suppressed, .logged: nil
         case .duplicate(_, let incident), .resolved(_, let incident), .refired(_, let incident), .stale(_, let incident, _): incident
         }
     }

@@ -26,6 +26,11 @@ public import Foundation
 ///           - {group: {host: db-1}, status: open, priority: P1, alerts: 1}
 ///         alerts:                # these alerts, at least
 ///           - {labels: {alertname: HighLatency}, suppressed: inhibited}
+///   - name: a syslog line is an input too, parsed as intake parses it
+///     input:
+///       - at: 0s
+///         alerts:
+///           - "<187>Mar  1 00:00:01 sw-1 %LINK-3-UPDOWN: Interface Gi0/1, changed state to down"
 /// ```
 public struct RuleTestFile: Sendable {
     public var file: String
@@ -83,6 +88,8 @@ public struct RuleTest: Sendable {
         /// resent (Prometheus' `endsAt`); nil: fires until resolved.
         public var endsIn: Int64?
         public var source: String
+        /// A raw syslog line instead of labels: decoded as intake would.
+        public var syslogLine: String?
     }
 
     public struct Expectation: Sendable {
@@ -219,6 +226,12 @@ public struct RuleTest: Sendable {
             default:
                 for alert in try member.sequence() {
                     var parsed = InputAlert(labels: .empty, annotations: .empty, status: .firing, endsIn: nil, source: "test")
+                    if let line = try? alert.string() {
+                        // A bare string is a raw syslog line.
+                        parsed.syslogLine = line
+                        input.alerts.append(parsed)
+                        continue
+                    }
                     for (field, fieldValue) in try alert.mapping(allowedKeys: ["labels", "annotations", "status", "ends_in", "source"]) {
                         switch field {
                         case "labels": parsed.labels = LabelSet(try fieldValue.stringMap())
@@ -321,7 +334,11 @@ public struct RuleTest: Sendable {
     }
 
     /// Runs the test against `rules` with a fake clock; returns what failed.
-    public func run(rules: RuleSet, configuration: EngineConfiguration = EngineConfiguration(), file: String) -> [Failure] {
+    /// `syslog` decodes the raw syslog lines of the inputs (the parser lives
+    /// in AlertbridgeIngest); without it they fail the test.
+    public func run(
+        rules: RuleSet, configuration: EngineConfiguration = EngineConfiguration(), syslog: SyslogLineDecoder? = nil, file: String
+    ) -> [Failure] {
         var engine = Engine(configuration: configuration, rules: rules)
         // Every arrival, repeats expanded, in time order (stable for equal times).
         var arrivals: [(at: Int64, alerts: [InputAlert])] = []
@@ -343,8 +360,16 @@ public struct RuleTest: Sendable {
             while next < arrivals.count, arrivals[next].at <= expectation.at {
                 let arrival = arrivals[next]
                 let at = Date(unixMilliseconds: base + arrival.at)
-                let alerts = arrival.alerts.map { input in
-                    Alert(
+                let alerts = arrival.alerts.compactMap { input -> Alert? in
+                    if let line = input.syslogLine {
+                        guard let syslog else {
+                            failures.append(
+                                Failure(file: file, line: expectation.line, test: name, at: arrival.at, message: "a syslog line needs the syslog parser: run it with alertbridge rules test"))
+                            return nil
+                        }
+                        return syslog(line, at)
+                    }
+                    return Alert(
                         source: input.source, labels: input.labels, annotations: input.annotations, status: input.status,
                         startsAt: at, endsAt: input.status == .resolved ? at : input.endsIn.map { Date(unixMilliseconds: at.unixMilliseconds + $0) },
                         receivedAt: at)

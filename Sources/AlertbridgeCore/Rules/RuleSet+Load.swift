@@ -2,7 +2,7 @@ import Foundation
 
 extension RuleSet {
     /// The top-level keys of a rule file, one per stage.
-    static let stageKeys = ["enrich", "dedup", "flapping", "silence", "inhibit", "correlate", "priority", "heartbeat"]
+    static let stageKeys = ["syslog", "enrich", "dedup", "flapping", "silence", "inhibit", "correlate", "priority", "heartbeat"]
 
     /// Compiles rule files, given in load order (file-name order), into one
     /// rule set: each stage's rules are the concatenation of every file's.
@@ -54,6 +54,9 @@ private struct Loader {
                     continue
                 }
                 switch key {
+                case "syslog": each(value, stage: key) { loader, origin, rule throws(RuleError) in
+                    loader.ruleSet.syslog.append(try loader.syslog(rule, origin))
+                }
                 case "enrich": each(value, stage: key) { loader, origin, rule throws(RuleError) in
                     loader.ruleSet.enrich.append(try loader.enrich(rule, origin))
                 }
@@ -328,6 +331,93 @@ private struct Loader {
             groupBy: try strings(fields["group_by"], origin, "group_by"), severity: severity)
     }
 
+    func syslog(_ rule: YAMLValue, _ origin: RuleOrigin) throws(RuleError) -> SyslogRule {
+        let fields = try fields(rule, origin, allowed: ["name", "match", "severity", "message", "alert", "resolve", "timeout"])
+        func fail(_ value: YAMLValue?, _ message: String) -> RuleError {
+            RuleError(file: origin.file, line: value?.line ?? origin.line, rule: origin.name, message: message)
+        }
+        var minimumSeverity: SyslogSeverity?
+        if let value = fields["severity"] {
+            let text = try string(value, origin, "severity")
+            guard let parsed = SyslogSeverity(keyword: text) else {
+                throw fail(value, "severity: expected a syslog severity (\(SyslogSeverity.keywords.joined(separator: ", ")) or 0-7), got \"\(text)\"")
+            }
+            minimumSeverity = parsed
+        }
+        func pattern(_ value: YAMLValue?, _ key: String) throws(RuleError) -> RE2Pattern? {
+            guard let value else { return nil }
+            let text = try string(value, origin, key)
+            do {
+                return try RE2Pattern(text, anchoring: .partial)
+            } catch {
+                throw fail(value, "\(key): \(error)")
+            }
+        }
+        let message = try pattern(fields["message"], "message")
+        var resolve: RE2Pattern?
+        if let value = fields["resolve"] {
+            let members = try self.fields(value, origin, allowed: ["message"])
+            guard let recovery = try pattern(members["message"], "resolve.message") else {
+                throw fail(value, "resolve.message: required, the regex of the recovery message")
+            }
+            let problemGroups = Set(message?.groupNames ?? []), recoveryGroups = Set(recovery.groupNames)
+            guard problemGroups == recoveryGroups else {
+                throw fail(
+                    value,
+                    "resolve.message captures [\(recoveryGroups.sorted().joined(separator: ", "))] but message captures [\(problemGroups.sorted().joined(separator: ", "))]: a recovery must name the same labels as the problem it resolves")
+            }
+            resolve = recovery
+        }
+        guard let alertValue = fields["alert"] else {
+            throw fail(rule, "alert: required, what to raise: {alertname: …, severity: …, summary: …, labels: {…}}")
+        }
+        let alert = try self.fields(alertValue, origin, allowed: ["alertname", "severity", "summary", "labels"])
+        func template(_ value: YAMLValue?, _ key: String) throws(RuleError) -> LabelTemplate? {
+            guard let value else { return nil }
+            let text = try string(value, origin, key)
+            do { return try LabelTemplate(parsing: text) } catch { throw fail(value, "\(key): \(error.message)") }
+        }
+        guard let alertname = try template(alert["alertname"], "alert.alertname") else {
+            throw fail(alertValue, "alert.alertname: required, the name of the alerts this rule raises")
+        }
+        var severity = minimumSeverity.map { Severity(label: $0.keyword) } ?? .warning
+        if let value = alert["severity"] {
+            let text = try string(value, origin, "alert.severity")
+            guard let parsed = Severity(rawValue: text) else {
+                throw fail(value, "alert.severity: expected one of \(Severity.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text)\"")
+            }
+            severity = parsed
+        }
+        var labels: [(name: String, value: LabelTemplate)] = []
+        if let value = alert["labels"] {
+            for (name, text) in try stringMap(value, origin, "alert.labels") {
+                guard !["alertname", "severity"].contains(name) else {
+                    throw fail(value, "alert.labels.\(name): set it with alert.\(name)")
+                }
+                let parsed: LabelTemplate
+                do { parsed = try LabelTemplate(parsing: text) } catch { throw fail(value, "alert.labels.\(name): \(error.message)") }
+                if resolve != nil, let varying = parsed.references.first(where: { [SyslogEvent.Label.template, SyslogEvent.Label.severity, SyslogEvent.Label.msgid, "message"].contains($0) }) {
+                    throw fail(
+                        value,
+                        "alert.labels.\(name): ${\(varying)} differs between a problem and its recovery message, so the recovery could not name the alert; with resolve, refer to named groups, host, app or facility")
+                }
+                labels.append((name, parsed))
+            }
+        }
+        if resolve != nil, alertname.references.contains(where: { !(message?.groupNames.contains($0) ?? false) && ![SyslogEvent.Label.host, SyslogEvent.Label.app, SyslogEvent.Label.facility].contains($0) }) {
+            throw fail(alert["alertname"], "alert.alertname: with resolve, refer only to named groups, host, app or facility")
+        }
+        let timeout = try duration(fields["timeout"], origin, "timeout", required: false)
+        let match = try matchers(fields["match"], origin, "match")
+        if match.isEmpty, minimumSeverity == nil, message == nil {
+            throw fail(rule, "selects every message: give match, severity or message")
+        }
+        return SyslogRule(
+            origin: origin, match: match, minimumSeverity: minimumSeverity, message: message, alertname: alertname, severity: severity,
+            summary: try template(alert["summary"], "alert.summary") ?? (try! LabelTemplate(parsing: "${message}")), labels: labels,
+            resolve: resolve, timeout: timeout)
+    }
+
     // MARK: - Across files
 
     mutating func checkAcrossFiles() {
@@ -351,6 +441,15 @@ private struct Loader {
             warnIfDead(rule.target, rule.origin, "target")
         }
         for rule in ruleSet.heartbeats { warnIfDead(rule.match, rule.origin, "match") }
+        for rule in ruleSet.syslog {
+            warnIfDead(rule.match, rule.origin, "match")
+            if rule.resolve == nil, rule.timeout == nil {
+                warnings.append(
+                    RuleError(
+                        file: rule.origin.file, line: rule.origin.line, rule: rule.origin.name,
+                        message: "neither resolve nor timeout: its alerts fire until an operator resolves their incident"))
+            }
+        }
         // First match wins: a group_by rule without match shadows every rule after it.
         if let catchAll = ruleSet.correlate.firstIndex(where: {
             if case .labels = $0.grouping { return $0.match.isEmpty } else { return false }

@@ -28,6 +28,7 @@ public struct RuleSet: Sendable {
     public var correlate: [CorrelationRule] = []
     public var priority: PriorityRule?
     public var heartbeats: [HeartbeatRule] = []
+    public var syslog: [SyslogRule] = []
 
     public init() {}
 
@@ -36,7 +37,7 @@ public struct RuleSet: Sendable {
     /// How many rules the set holds, over all stages.
     public var count: Int {
         enrich.count + dedup.count + (flapping == nil ? 0 : 1) + silences.count + inhibit.count + correlate.count
-            + (priority == nil ? 0 : 1) + heartbeats.count
+            + (priority == nil ? 0 : 1) + heartbeats.count + syslog.count
     }
 }
 

@@ -37,6 +37,8 @@ public struct SyslogFramer: Sendable {
     public enum Framing: Sendable, Equatable {
         case octetCounting
         case nonTransparent
+        /// One UDP datagram, one message (RFC 5426); the framer never makes these.
+        case datagram
     }
 
     public struct Frame: Sendable, Equatable {

@@ -213,10 +213,14 @@ struct StatsRepresentation: ResponseEncodable {
     var incidents: [String: Int]
     /// 1 − incidents opened ÷ alerts received.
     var noiseReduction: Double
+    /// Syslog messages judged by the engine (those that became alerts are
+    /// in `alertsReceived` too).
+    var syslogMessages: Int
     var inbox: Inbox
 
     init(_ stats: DeskQueries.Stats) {
         alertsReceived = stats.counters.received
+        syslogMessages = stats.counters.syslogMessages
         alertsDeduplicated = stats.counters.duplicates
         alertsStale = stats.counters.stale
         alertsSuppressed = stats.counters.suppressed

@@ -1,6 +1,5 @@
 import AlertbridgeCore
 import Logging
-import Prometheus
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -19,14 +18,17 @@ final class RuleReloader: Sendable {
 
     let directory: RuleDirectory?
     let engine: EngineService
+    /// The settings rules are checked against (a window beyond close_after).
+    let engineConfiguration: EngineConfiguration
     let metrics: ServerMetrics
     let logger: Logger
     /// One reload at a time: two overlapping ones could apply in either order.
     private let running = Mutex(false)
 
-    init(directory: RuleDirectory?, engine: EngineService, metrics: ServerMetrics, logger: Logger) {
+    init(directory: RuleDirectory?, engine: EngineService, engineConfiguration: EngineConfiguration, metrics: ServerMetrics, logger: Logger) {
         self.directory = directory
         self.engine = engine
+        self.engineConfiguration = engineConfiguration
         self.metrics = metrics
         self.logger = logger
     }
@@ -44,7 +46,8 @@ final class RuleReloader: Sendable {
         }
         defer { running.withLock { $0 = false } }
         do {
-            let (ruleSet, warnings) = try directory.load()
+            let (ruleSet, loadWarnings) = try directory.load()
+            let warnings = loadWarnings + ruleSet.warnings(under: engineConfiguration)
             _ = try await engine.perform(.reload(ruleSet))
             metrics.reloaded(ruleCount: ruleSet.count)
             logger.info(
@@ -75,47 +78,5 @@ struct ReloadOnHangupService: Service {
         for await _ in signals.cancelOnGracefulShutdown() {
             _ = await reloader.reload(trigger: "SIGHUP")
         }
-    }
-}
-
-/// The server's Prometheus metrics, exposed at `/metrics`.
-///
-/// An explicit registry rather than swift-metrics' global one: tests can
-/// build several applications in one process, and a global bootstrap can
-/// happen only once.
-final class ServerMetrics: Sendable {
-    let registry = PrometheusCollectorRegistry()
-    private let reloadSuccesses: Counter
-    private let reloadFailures: Counter
-    private let lastReloadSuccessful: Gauge
-    private let rulesLoaded: Gauge
-    let backlogAlerts: Gauge
-    let engineReady: Gauge
-
-    init(ruleCount: Int) {
-        func name(_ subsystem: String, _ metric: String, _ unit: String = "", help: String) -> MetricNameDescriptor {
-            MetricNameDescriptor(namespace: "alertbridge", subsystem: subsystem, metricName: metric, unitName: unit, helpText: help)
-        }
-        let reloads = name("rules", "reloads", "total", help: "Rule reloads, by result.")
-        reloadSuccesses = registry.makeCounter(descriptor: reloads, labels: [("result", "success")])
-        reloadFailures = registry.makeCounter(descriptor: reloads, labels: [("result", "failure")])
-        lastReloadSuccessful = registry.makeGauge(
-            descriptor: name("rules", "last_reload_successful", help: "1 if the last rule reload succeeded, else 0."))
-        rulesLoaded = registry.makeGauge(descriptor: name("rules", "loaded", help: "Rules in the rule set in force."))
-        backlogAlerts = registry.makeGauge(descriptor: name("inbox", "backlog_alerts", help: "Committed alerts the engine has not processed yet."))
-        engineReady = registry.makeGauge(descriptor: name("engine", "ready", help: "1 while the engine is restored and processing."))
-        lastReloadSuccessful.set(to: 1)
-        rulesLoaded.set(to: Double(ruleCount))
-    }
-
-    func reloaded(ruleCount: Int) {
-        reloadSuccesses.increment()
-        lastReloadSuccessful.set(to: 1)
-        rulesLoaded.set(to: Double(ruleCount))
-    }
-
-    func reloadFailed() {
-        reloadFailures.increment()
-        lastReloadSuccessful.set(to: 0)
     }
 }

@@ -49,6 +49,8 @@ public final class EngineService: Service, Sendable {
     private let rules: Mutex<RuleSet>
     private let tickInterval: Duration
     private let inboxRetention: Duration
+    /// How long syslog counts are kept (`syslog.counts_retention`).
+    private let syslogCountsRetention: Duration
     private let now: @Sendable () -> Date
     private let logger: Logger
     private let doorbell = Doorbell()
@@ -67,13 +69,15 @@ public final class EngineService: Service, Sendable {
 
     public init(
         store: SQLiteDeskStore, configuration: EngineConfiguration, rules: RuleSet, tickInterval: Duration,
-        inboxRetention: Duration, now: @escaping @Sendable () -> Date, logger: Logger
+        inboxRetention: Duration, syslogCountsRetention: Duration = .seconds(30 * 86_400), now: @escaping @Sendable () -> Date,
+        logger: Logger
     ) {
         self.store = store
         self.configuration = configuration
         self.rules = Mutex(rules)
         self.tickInterval = tickInterval
         self.inboxRetention = inboxRetention
+        self.syslogCountsRetention = syslogCountsRetention
         self.now = now
         self.logger = logger
     }
@@ -274,6 +278,11 @@ public final class EngineService: Service, Sendable {
         let pruned = try await store.inbox.prune(processedThrough: state.cursor, receivedBefore: cutoff)
         if pruned > 0 {
             logger.debug("inbox pruned", metadata: ["entries": "\(pruned)"])
+        }
+        let countsCutoff = at.addingTimeInterval(-Double(syslogCountsRetention.milliseconds) / 1000)
+        let prunedCounts = try await store.pruneSyslogCounts(before: countsCutoff)
+        if prunedCounts > 0 {
+            logger.debug("syslog counts pruned", metadata: ["rows": "\(prunedCounts)"])
         }
     }
 }

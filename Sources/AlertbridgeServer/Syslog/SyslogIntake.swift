@@ -1,0 +1,83 @@
+import AlertbridgeCore
+public import AlertbridgeIngest
+import AlertbridgeStore
+import Foundation
+import Logging
+import Synchronization
+
+/// The listeners' sink: parses frames, mines their templates, and appends
+/// them to the inbox as syslog events, one inbox entry per read.
+///
+/// Templates are mined here, at intake, so that the inbox holds each
+/// message with the template it had when it arrived: replay and the engine
+/// see the same labels, whatever the miner learns later.
+final class SyslogIntake: SyslogSink {
+    let inbox: Inbox
+    let now: @Sendable () -> Date
+    let logger: Logger
+    /// One miner per app (Drain per app-name keeps apps from sharing a
+    /// cluster tree); at most `maxApps`, then the rest share one.
+    private let miners = Mutex(Miners())
+    static let maxApps = 1024
+    /// The offset assumed for timestamps without one: this machine's.
+    private let utcOffsetSeconds = Int32(TimeZone.current.secondsFromGMT())
+
+    private struct Miners: ~Copyable {
+        var byApp: [String: TemplateMiner] = [:]
+        var overflow = TemplateMiner()
+
+        mutating func add(_ text: String, app: String) -> TemplateMiner.Match {
+            if byApp[app] == nil, byApp.count >= SyslogIntake.maxApps {
+                return overflow.add(text)
+            }
+            return byApp[app, default: TemplateMiner()].add(text)
+        }
+    }
+
+    init(inbox: Inbox, now: @escaping @Sendable () -> Date, logger: Logger) {
+        self.inbox = inbox
+        self.now = now
+        self.logger = logger
+    }
+
+    func accept(_ frames: [SyslogFramer.Frame], from peer: SyslogPeer) async throws {
+        guard !frames.isEmpty else { return }
+        let receivedAt = now()
+        let reference = SyslogReferenceTime(unixMillis: receivedAt.unixMilliseconds, utcOffsetSeconds: utcOffsetSeconds)
+        let messages = frames.map { SyslogParser.parse($0.bytes, reference: reference, truncated: $0.isTruncated) }
+        let templates = miners.withLock { miners in
+            messages.map { message -> TemplateMiner.Match? in
+                guard let text = message.message, !text.isEmpty else { return nil }
+                return miners.add(text, app: message.appName ?? "")
+            }
+        }
+        var events: [Alert] = []
+        events.reserveCapacity(frames.count)
+        for index in frames.indices {
+            events.append(
+                SyslogEventAdapter.event(
+                    messages[index], peerAddress: peer.address, template: templates[index], receivedAt: receivedAt,
+                    incomplete: frames[index].isIncomplete))
+        }
+        try await append(events, receivedAt: receivedAt, from: peer)
+    }
+
+    /// UDP gives up at once when the inbox is full (the sender does not
+    /// wait; the listener counts the loss). TCP and TLS wait and try again:
+    /// the peer's reads stop meanwhile, and TCP's window pushes back on it.
+    private func append(_ events: [Alert], receivedAt: Date, from peer: SyslogPeer) async throws {
+        var delay = Duration.milliseconds(10)
+        while true {
+            do {
+                _ = try await inbox.append(source: SyslogEvent.source, alerts: events, receivedAt: receivedAt)
+                return
+            } catch let error as Inbox.OverloadedError {
+                if peer.transport == .udp { throw SyslogRefused("inbox full: \(error.description)") }
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .milliseconds(500))
+            } catch is Inbox.ClosedError {
+                throw SyslogRefused("the inbox is closed: the server is shutting down")
+            }
+        }
+    }
+}
