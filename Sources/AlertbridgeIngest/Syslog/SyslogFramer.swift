@@ -6,7 +6,8 @@
 /// (`MSG-LEN SP MSG`), anything else means non-transparent framing ended by LF or NUL.
 ///
 /// Memory: apart from the bytes appended but not yet drained, the framer holds at most
-/// one frame of `maxFrameSize` octets. An oversized frame is cut at the limit and its
+/// one frame of `maxFrameSize` octets, or the 10 digits of a MSG-LEN still being read
+/// when `maxFrameSize` is smaller than that (``maxHeldBytes``). An oversized frame is cut at the limit and its
 /// rest is skipped as it arrives, never buffered, so a hostile MSG-LEN cannot make the
 /// receiver allocate.
 ///
@@ -76,6 +77,10 @@ public struct SyslogFramer: Sendable {
 
     /// The longest MSG-LEN taken as a count; anything longer is not a length.
     static let maxCountDigits = 10
+
+    /// The most the framer holds once drained: the frame being assembled, or a
+    /// MSG-LEN's digits (kept in case they turn out to be content).
+    public var maxHeldBytes: Int { max(configuration.maxFrameSize, Self.maxCountDigits) }
 
     public let configuration: Configuration
     private var input: [UInt8] = []
@@ -172,7 +177,9 @@ public struct SyslogFramer: Sendable {
                 state = .frameStart
                 return emit(.nonTransparent, invalidCount: invalidCount)
             }
-            if frame.count + (i - start) == limit {
+            // `>=`: the digits of a MSG-LEN that turned out to be content may
+            // already be over a limit below 10 octets.
+            if frame.count + (i - start) >= limit {
                 frame.append(contentsOf: input[start..<i])
                 inputIndex = i + 1  // this octet is the first one skipped
                 state = .skipDelimited
@@ -187,6 +194,11 @@ public struct SyslogFramer: Sendable {
 
     private mutating func emit(_ framing: Framing, truncated: Bool = false, incomplete: Bool = false,
                                declared: Int? = nil, invalidCount: Bool = false) -> Frame {
+        var truncated = truncated
+        if frame.count > configuration.maxFrameSize {  // only digits taken for a MSG-LEN get here
+            frame.removeLast(frame.count - configuration.maxFrameSize)
+            truncated = true
+        }
         let result = Frame(bytes: frame, framing: framing, isTruncated: truncated, isIncomplete: incomplete,
                            declaredLength: declared, hasInvalidOctetCount: invalidCount)
         frame.removeAll(keepingCapacity: frame.capacity <= 4096)

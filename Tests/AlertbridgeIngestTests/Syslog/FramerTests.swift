@@ -13,8 +13,8 @@ struct FramerTests {
         for chunk in chunks {
             framer.append(chunk)
             while let frame = framer.nextFrame() { out.append(frame) }
-            // Drained: only the frame being assembled is held.
-            #expect(framer.bufferedByteCount <= configuration.maxFrameSize)
+            // Drained: only the frame being assembled (or a MSG-LEN's digits) is held.
+            #expect(framer.bufferedByteCount <= framer.maxHeldBytes)
         }
         out += framer.finish()
         return out
@@ -135,6 +135,24 @@ struct FramerTests {
         // Exactly at the limit is not truncated, wherever the stream is cut.
         Self.assertSplitInvariant(Array(String(repeating: "q", count: 10).utf8) + [Byte.lf, 0x61, Byte.lf],
                                   .init(maxFrameSize: 10), comment: "exact limit")
+    }
+
+    /// Found by FuzzSyslogFramer: digits that were not a MSG-LEN became a
+    /// frame longer than a limit below 10 octets. (Configurations allow no
+    /// less than 2048; the framer itself must still keep its promise.)
+    @Test("Digits that are no MSG-LEN never make a frame longer than a tiny limit", arguments: [1, 3, 9])
+    func digitsOverTinyLimit(_ limit: Int) {
+        let configuration = SyslogFramer.Configuration(maxFrameSize: limit)
+        for stream in ["1234567x rest\n<13>ok\n", "123456", "12345678\n"] {
+            for split in 0...stream.utf8.count {
+                let bytes = Array(stream.utf8)
+                let got = Self.frames([Array(bytes[..<split]), Array(bytes[split...])], configuration)
+                #expect(got.allSatisfy { $0.bytes.count <= limit }, "\(stream) split at \(split): \(got)")
+                #expect(got.first?.hasInvalidOctetCount == true, "\(stream) split at \(split): \(got)")
+                let firstLine = stream.prefix { $0 != "\n" }
+                #expect(got.first?.isTruncated == (firstLine.utf8.count > limit), "\(stream) split at \(split): \(got)")
+            }
+        }
     }
 
     @Test("Hostile counts, zero, negative and empty input")
