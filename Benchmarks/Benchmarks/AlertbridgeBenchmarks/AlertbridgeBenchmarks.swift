@@ -54,6 +54,48 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // MARK: - Syslog
+
+    // A ~200-byte RFC 5424 line (the size rsyslog's and loggen's figures use),
+    // a Cisco RFC 3164 line, and a stream of them octet-counted.
+    let reference = SyslogReferenceTime(unixMillis: 1_800_000_000_000)
+    let rfc5424Line = Array(
+        (#"<165>1 2026-11-23T10:00:00.123456+01:00 web-17.example.com nginx 4242 ACCESS [meta sequenceId="118" origin="lb-2"] "#
+            + "upstream timed out (110: Connection timed out) while reading response header from upstream, client: 10.0.0.7").utf8)
+    let rfc3164Line = Array("<187>Nov 23 10:00:00 core-sw1 %LINK-3-UPDOWN: Interface GigabitEthernet0/1, changed state to down".utf8)
+    Benchmark("syslog: parse an RFC 5424 line of \(rfc5424Line.count) bytes", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(SyslogParser.parse(rfc5424Line, reference: reference)) }
+    }
+    Benchmark("syslog: parse a Cisco RFC 3164 line", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(SyslogParser.parse(rfc3164Line, reference: reference)) }
+    }
+    let stream = Array(repeating: Array("\(rfc5424Line.count) ".utf8) + rfc5424Line, count: 1000).flatMap { $0 }
+    Benchmark("syslog: frame 1000 octet-counted lines (per line)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        for _ in 0..<(benchmark.scaledIterations.count / 1000) {
+            var framer = SyslogFramer()
+            framer.append(stream)
+            while let frame = framer.nextFrame() { blackHole(frame) }
+        }
+    }
+    // Messages of one app that vary in their numbers and addresses, as a
+    // template miner sees them once warm.
+    let messages = (0..<1000).map {
+        "upstream timed out (110: Connection timed out) while reading response header from upstream, client: 10.0.\($0 % 250).\($0 % 7)"
+    }
+    Benchmark("syslog: template miner, a line of a known template", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        var miner = TemplateMiner()
+        for message in messages { _ = miner.add(message) }
+        for index in benchmark.scaledIterations { blackHole(miner.add(messages[index % messages.count])) }
+    }
+    let parsed = SyslogParser.parse(rfc5424Line, reference: reference)
+    var warmMiner = TemplateMiner()
+    let match = warmMiner.add(parsed.message ?? "")
+    Benchmark("syslog: a parsed line to an inbox event", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(SyslogEventAdapter.event(parsed, peerAddress: "10.0.0.1", template: match, receivedAt: receivedAt))
+        }
+    }
+
     // MARK: - Inbox encoding
 
     let hundred = try! apiAdapter.decode(ByteBuffer(string: "[" + (0..<100).map(Payloads.apiV2Alert).joined(separator: ",") + "]"), receivedAt: receivedAt)

@@ -132,23 +132,29 @@ public struct SyslogMessage: Sendable, Equatable {
     /// raw slice instead would cost an allocation on every parse.
     public var structuredDataText: String? {
         if structuredData.isEmpty { return nil }
-        var out = ""
+        // Bytes, not scalars: the three escaped characters are ASCII, and a
+        // UTF-8 scan costs a fraction of appending scalar by scalar.
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
         for element in structuredData {
-            out += "["
-            out += element.id
+            out.append(UInt8(ascii: "["))
+            out.append(contentsOf: element.id.utf8)
             for parameter in element.parameters {
-                out += " "
-                out += parameter.name
-                out += "=\""
-                for scalar in parameter.value.unicodeScalars {
-                    if scalar == "\"" || scalar == "\\" || scalar == "]" { out += "\\" }
-                    out.unicodeScalars.append(scalar)
+                out.append(UInt8(ascii: " "))
+                out.append(contentsOf: parameter.name.utf8)
+                out.append(UInt8(ascii: "="))
+                out.append(UInt8(ascii: "\""))
+                for byte in parameter.value.utf8 {
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "]") {
+                        out.append(UInt8(ascii: "\\"))
+                    }
+                    out.append(byte)
                 }
-                out += "\""
+                out.append(UInt8(ascii: "\""))
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -72,7 +72,18 @@ public struct TemplateMiner: Sendable {
         public var isNew: Bool
 
         /// Printable id derived from the template text, see `TemplateMiner.templateID(for:)`.
-        public var templateID: String { TemplateMiner.templateID(for: template) }
+        public var templateID: String
+
+        public init(clusterID: Int, template: String, isNew: Bool) {
+            self.init(clusterID: clusterID, template: template, templateID: TemplateMiner.templateID(for: template), isNew: isNew)
+        }
+
+        init(clusterID: Int, template: String, templateID: String, isNew: Bool) {
+            self.clusterID = clusterID
+            self.template = template
+            self.templateID = templateID
+            self.isNew = isNew
+        }
     }
 
     public static let parameter = "<*>"
@@ -90,19 +101,40 @@ public struct TemplateMiner: Sendable {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01B3
         }
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 16)
-        for i in 0..<16 { out[15 - i] = digits[Int((hash >> (UInt64(i) * 4)) & 0xF)] }
-        return String(decoding: out, as: UTF8.self)
+        return String(unsafeUninitializedCapacity: 16) { out in
+            for i in 0..<16 {
+                let nibble = UInt8(truncatingIfNeeded: (hash >> (UInt64(15 - i) * 4)) & 0xF)
+                out[i] = nibble < 10 ? 0x30 + nibble : 0x61 + nibble - 10
+            }
+            return 16
+        }
     }
 
     struct Cluster: Sendable {
         var tokens: [String]
         var text: String
+        /// `templateID(for: text)`, kept with it: every message needs it.
+        var id: String
         var size: Int
         var leaf: Int
         var newer: Int?  // LRU links by cluster id
         var older: Int?
+
+        /// Turns the tokens that differ into `<*>`, counts the message, and
+        /// returns the template text.
+        mutating func absorb(_ message: [String]) -> (text: String, id: String) {
+            var changed = false
+            for i in tokens.indices where tokens[i] != message[i] && tokens[i] != TemplateMiner.parameter {
+                tokens[i] = TemplateMiner.parameter
+                changed = true
+            }
+            if changed {
+                text = tokens.joined(separator: " ")
+                id = TemplateMiner.templateID(for: text)
+            }
+            size += 1
+            return (text, id)
+        }
     }
 
     struct Node: Sendable {
@@ -136,32 +168,28 @@ public struct TemplateMiner: Sendable {
     // MARK: Mining
 
     public mutating func add(_ message: String) -> Match {
-        let tokens = Self.tokenize(Self.mask(message, configuration.masking))
-        if let id = search(tokens), var cluster = clusters[id] {
-            var changed = false
-            for i in cluster.tokens.indices where cluster.tokens[i] != tokens[i] && cluster.tokens[i] != Self.parameter {
-                cluster.tokens[i] = Self.parameter
-                changed = true
-            }
-            if changed { cluster.text = cluster.tokens.joined(separator: " ") }
-            cluster.size += 1
-            clusters[id] = cluster
+        let tokens = Self.tokenize(Self.maskedBytes(message, configuration.masking))
+        if let id = search(tokens), clusters[id] != nil {
+            // In place (the dictionary's modify accessor): no copy of the tokens.
+            let template = clusters[id]!.absorb(tokens)
             touch(id)
-            return Match(clusterID: id, template: cluster.text, isNew: false)
+            return Match(clusterID: id, template: template.text, templateID: template.id, isNew: false)
         }
         let id = nextClusterID
         nextClusterID += 1
         let leaf = insertPath(tokens)
         nodes[leaf].clusterIDs.append(id)
-        clusters[id] = Cluster(tokens: tokens, text: tokens.joined(separator: " "), size: 1, leaf: leaf)
+        let text = tokens.joined(separator: " ")
+        let templateID = Self.templateID(for: text)
+        clusters[id] = Cluster(tokens: tokens, text: text, id: templateID, size: 1, leaf: leaf)
         pushNewest(id)
         if clusters.count > configuration.maxClusters, let victim = oldest { evict(victim) }
-        return Match(clusterID: id, template: clusters[id]?.text ?? "", isNew: true)
+        return Match(clusterID: id, template: text, templateID: templateID, isNew: true)
     }
 
     /// The cluster a message would join, without changing anything.
     public func match(_ message: String) -> Int? {
-        search(Self.tokenize(Self.mask(message, configuration.masking)))
+        search(Self.tokenize(Self.maskedBytes(message, configuration.masking)))
     }
 
     @inline(__always) func hasDigit(_ token: String) -> Bool {
@@ -310,17 +338,21 @@ public struct TemplateMiner: Sendable {
     @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 
     /// Whitespace split, as Drain's `str.split()`.
-    static func tokenize(_ text: String) -> [String] {
-        var tokens: [String] = []
-        var utf8 = text.utf8[...]
-        while true {
-            guard let start = utf8.firstIndex(where: { !isSpace($0) }) else { break }
-            let rest = utf8[start...]
-            let stop = rest.firstIndex(where: isSpace) ?? rest.endIndex
-            tokens.append(String(Substring(text.utf8[start..<stop])))
-            utf8 = utf8[stop...]
+    static func tokenize(_ bytes: [UInt8]) -> [String] {
+        bytes.withUnsafeBufferPointer { buffer in
+            var tokens: [String] = []
+            var i = 0
+            let n = buffer.count
+            while i < n {
+                while i < n, isSpace(buffer[i]) { i += 1 }
+                guard i < n else { break }
+                let start = i
+                while i < n, !isSpace(buffer[i]) { i += 1 }
+                // Whitespace is ASCII, so a split never cuts a UTF-8 sequence.
+                tokens.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<i]), as: UTF8.self))
+            }
+            return tokens
         }
-        return tokens
     }
 
     @inline(__always) static func isAlnum(_ b: UInt8) -> Bool {
@@ -333,11 +365,16 @@ public struct TemplateMiner: Sendable {
 
     /// Replaces variable parts with `<*>` in one forward pass over the bytes.
     public static func mask(_ text: String, _ masking: Masking) -> String {
-        if masking.isEmpty { return text }
+        String(decoding: maskedBytes(text, masking), as: UTF8.self)
+    }
+
+    /// ``mask(_:_:)`` as UTF-8, which is what tokenising wants.
+    static func maskedBytes(_ text: String, _ masking: Masking) -> [UInt8] {
         var bytes = Array(text.utf8)
+        if masking.isEmpty { return bytes }
         if masking.contains(.pathsWithDigits) { bytes = maskPaths(bytes) }
         let wordMasks = masking.subtracting(.pathsWithDigits)
-        if wordMasks.isEmpty { return String(decoding: bytes, as: UTF8.self) }
+        if wordMasks.isEmpty { return bytes }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         let star = Array(parameter.utf8)
@@ -345,7 +382,11 @@ public struct TemplateMiner: Sendable {
         let n = bytes.count
         while i < n {
             let atBoundary = i == 0 || !isAlnum(bytes[i - 1])
-            if atBoundary, let end = matchVariable(bytes, i, wordMasks), end == n || !isAlnum(bytes[end]) {
+            // Every variable starts with a hex digit, a sign or a colon: most
+            // words (`upstream`, `timed`) are passed over without trying one.
+            if atBoundary, mayStartVariable(bytes[i]), let end = matchVariable(bytes, i, wordMasks),
+                end == n || !isAlnum(bytes[end])
+            {
                 out.append(contentsOf: star)
                 i = end
                 continue
@@ -361,7 +402,11 @@ public struct TemplateMiner: Sendable {
                 i += 1
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
+    }
+
+    @inline(__always) static func mayStartVariable(_ b: UInt8) -> Bool {
+        isHex(b) || b == 0x2D || b == 0x2B || b == 0x3A
     }
 
     static func maskPaths(_ bytes: [UInt8]) -> [UInt8] {

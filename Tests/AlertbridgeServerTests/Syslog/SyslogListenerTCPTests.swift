@@ -76,12 +76,13 @@ struct SyslogListenerTCPTests {
     @Test("a connection that stays silent is closed after the idle timeout")
     func idleConnectionIsClosed() async throws {
         let sink = RecordingSink()
-        try await withListeners(testConfiguration(tcp: true) { $0.idleTimeout = .milliseconds(150) }, sink: sink) { running in
+        // Long enough that a loaded machine still sends before it strikes.
+        try await withListeners(testConfiguration(tcp: true) { $0.idleTimeout = .seconds(1) }, sink: sink) { running in
             let silent = try await connect(to: try running.address(.tcp))
             let talker = try await connect(to: try running.address(.tcp))
             try await talker.send(octetCounted("<13>1 hello"))
-            try await eventually("the silent connection was closed", timeout: .seconds(3)) { !silent.isActive }
-            try await eventually("the talker was closed too once silent", timeout: .seconds(3)) { !talker.isActive }
+            try await eventually("the silent connection was closed", timeout: .seconds(10)) { !silent.isActive }
+            try await eventually("the talker was closed too once silent", timeout: .seconds(10)) { !talker.isActive }
             #expect(sink.frames.map(\.text) == ["<13>1 hello"])
             try await eventually("no connection open") {
                 running.metric("alertbridge_syslog_connections", ["transport": "tcp"]) == 0

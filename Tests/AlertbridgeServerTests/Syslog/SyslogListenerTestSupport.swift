@@ -157,12 +157,14 @@ func metricValue(_ registry: PrometheusCollectorRegistry, _ name: String, _ labe
 /// shuts them down gracefully and waits for `run()` to return.
 func withListeners(
     _ configuration: SyslogConfiguration, sink: RecordingSink, dropPollInterval: Duration = .milliseconds(20),
+    datagramFramesInFlight: Int = SyslogListeners.datagramFramesInFlight,
     _ body: (RunningListeners) async throws -> Void
 ) async throws {
     let registry = PrometheusCollectorRegistry()
     let listeners = try await SyslogListeners.bind(
         configuration: configuration, sink: sink, registry: registry, logger: quietLogger,
-        eventLoopGroup: MultiThreadedEventLoopGroup.singleton, dropPollInterval: dropPollInterval)
+        eventLoopGroup: MultiThreadedEventLoopGroup.singleton, dropPollInterval: dropPollInterval,
+        datagramFramesInFlight: datagramFramesInFlight)
     let group = ServiceGroup(configuration: .init(services: [listeners], logger: quietLogger))
     try await withThrowingTaskGroup { tasks in
         tasks.addTask { try await group.run() }

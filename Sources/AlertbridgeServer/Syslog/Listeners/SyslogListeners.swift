@@ -66,6 +66,8 @@ public final class SyslogListeners: Service, Sendable {
     let logger: Logger
     let maxConnections: Int
     let dropPollInterval: Duration
+    /// UDP datagrams handed to the sink and not yet taken, at most.
+    let datagramFramesInFlight: Int
     /// TCP and TLS connections being served (the limit is shared).
     let openConnections = Atomic<Int>(0)
     /// Set when graceful shutdown began: a listener that stops before that has failed.
@@ -74,7 +76,7 @@ public final class SyslogListeners: Service, Sendable {
 
     private init(
         datagram: DatagramListener?, streams: [StreamListener], sink: any SyslogSink, metrics: SyslogListenerMetrics,
-        logger: Logger, maxConnections: Int, dropPollInterval: Duration
+        logger: Logger, maxConnections: Int, dropPollInterval: Duration, datagramFramesInFlight: Int
     ) {
         self.datagram = datagram
         self.streams = streams
@@ -83,6 +85,7 @@ public final class SyslogListeners: Service, Sendable {
         self.logger = logger
         self.maxConnections = maxConnections
         self.dropPollInterval = dropPollInterval
+        self.datagramFramesInFlight = datagramFramesInFlight
         boundAddresses = (datagram.map { [(SyslogPeer.Transport.udp, $0.address)] } ?? []) + streams.map { ($0.transport, $0.address) }
     }
 
@@ -103,14 +106,15 @@ public final class SyslogListeners: Service, Sendable {
     ) async throws -> SyslogListeners {
         try await bind(
             configuration: configuration, sink: sink, registry: registry, logger: logger, eventLoopGroup: eventLoopGroup,
-            dropPollInterval: .seconds(1))
+            dropPollInterval: .seconds(1), datagramFramesInFlight: SyslogListeners.datagramFramesInFlight)
     }
 
     /// ``bind(configuration:sink:registry:logger:eventLoopGroup:)`` with the
-    /// receive-buffer drop poll interval exposed for tests.
+    /// receive-buffer drop poll interval and the UDP in-flight limit exposed
+    /// for tests.
     static func bind(
         configuration: SyslogConfiguration, sink: any SyslogSink, registry: PrometheusCollectorRegistry, logger: Logger,
-        eventLoopGroup: any EventLoopGroup, dropPollInterval: Duration
+        eventLoopGroup: any EventLoopGroup, dropPollInterval: Duration, datagramFramesInFlight: Int
     ) async throws -> SyslogListeners {
         var tlsContext: NIOSSLContext?
         if configuration.tls != nil {
@@ -144,7 +148,8 @@ public final class SyslogListeners: Service, Sendable {
             }
             return SyslogListeners(
                 datagram: datagram, streams: streams, sink: sink, metrics: metrics, logger: logger,
-                maxConnections: configuration.maxConnections, dropPollInterval: dropPollInterval)
+                maxConnections: configuration.maxConnections, dropPollInterval: dropPollInterval,
+                datagramFramesInFlight: datagramFramesInFlight)
         } catch {
             for channel in bound { try? await channel.close() }
             throw error
@@ -199,4 +204,15 @@ struct RateLimitedWarning {
         defer { pending = 0 }
         return pending
     }
+}
+
+/// A ``RateLimitedWarning`` shared by concurrent tasks.
+final class SharedRateLimitedWarning: Sendable {
+    private let state: Mutex<RateLimitedWarning>
+
+    init(interval: Duration = .seconds(10)) {
+        state = Mutex(RateLimitedWarning(interval: interval))
+    }
+
+    func record(_ count: Int) -> Int? { state.withLock { $0.record(count) } }
 }
