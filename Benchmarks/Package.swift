@@ -38,5 +38,13 @@ let package = Package(
             path: "Sources/BareHummingbird",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // TemplateMiner's grouping accuracy on Loghub-2k beside Drain's published
+        // figures; exits non-zero below them, so it can serve as a check (README.md).
+        .executableTarget(
+            name: "LoghubAccuracy",
+            dependencies: [.product(name: "AlertbridgeIngest", package: "alertbridge")],
+            path: "Sources/LoghubAccuracy",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )

@@ -47,16 +47,20 @@ public struct TemplateMiner: Sendable {
         public let rawValue: UInt32
         public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-        /// `d.d.d.d` with an optional `:port`, and IPv6 literals.
+        /// `d.d.d.d` with an optional `:port` (a comma-separated list of them is
+        /// one variable), and IPv6 literals.
         public static let ipAddresses = Masking(rawValue: 1 << 0)
         /// `8-4-4-4-12` hex UUIDs.
         public static let uuids = Masking(rawValue: 1 << 1)
-        /// `0x1F` literals and hex runs of 8+ characters mixing letters and digits (ids, hashes).
+        /// `0x1F` literals and runs of 8+ hex digits with a letter (ids, hashes, `ffffffff`).
         public static let hexadecimal = Masking(rawValue: 1 << 2)
         /// Decimal numbers, optionally signed or with a fraction: `42`, `-1`, `3.14`.
         public static let numbers = Masking(rawValue: 1 << 3)
         /// Whole whitespace-separated tokens that contain `/` and a digit (`/var/run/1234.pid`).
         public static let pathsWithDigits = Masking(rawValue: 1 << 4)
+        /// Whole whitespace-separated tokens that start with `/`, digits or not
+        /// (request paths in access logs, where every path is a variable).
+        public static let paths = Masking(rawValue: 1 << 5)
 
         public static let `default`: Masking = [.ipAddresses, .uuids, .hexadecimal, .numbers]
         public static let none: Masking = []
@@ -372,8 +376,11 @@ public struct TemplateMiner: Sendable {
     static func maskedBytes(_ text: String, _ masking: Masking) -> [UInt8] {
         var bytes = Array(text.utf8)
         if masking.isEmpty { return bytes }
-        if masking.contains(.pathsWithDigits) { bytes = maskPaths(bytes) }
-        let wordMasks = masking.subtracting(.pathsWithDigits)
+        let pathMasks = masking.intersection([.pathsWithDigits, .paths])
+        if !pathMasks.isEmpty {
+            bytes = maskPaths(bytes, withDigits: pathMasks.contains(.pathsWithDigits), startingWithSlash: pathMasks.contains(.paths))
+        }
+        let wordMasks = masking.subtracting(pathMasks)
         if wordMasks.isEmpty { return bytes }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
@@ -409,7 +416,9 @@ public struct TemplateMiner: Sendable {
         isHex(b) || b == 0x2D || b == 0x2B || b == 0x3A
     }
 
-    static func maskPaths(_ bytes: [UInt8]) -> [UInt8] {
+    /// Masks whole tokens that hold a `/` and a digit (`withDigits`), or that
+    /// start with `/` (`startingWithSlash`).
+    static func maskPaths(_ bytes: [UInt8], withDigits: Bool, startingWithSlash: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = 0
@@ -425,7 +434,11 @@ public struct TemplateMiner: Sendable {
                 if bytes[j] == 0x2F { slash = true } else if bytes[j] &- 0x30 < 10 { digit = true }
                 j += 1
             }
-            if slash && digit { out.append(contentsOf: parameter.utf8) } else { out.append(contentsOf: bytes[i..<j]) }
+            if (withDigits && slash && digit) || (startingWithSlash && bytes[i] == 0x2F) {
+                out.append(contentsOf: parameter.utf8)
+            } else {
+                out.append(contentsOf: bytes[i..<j])
+            }
             i = j
         }
         return out
@@ -443,13 +456,10 @@ public struct TemplateMiner: Sendable {
             if ok { return i + 36 }
         }
         if masking.contains(.ipAddresses) {
-            if let end = matchIPv4(b, i) {
-                // Optional :port.
-                if end + 1 < n, b[end] == 0x3A, b[end + 1] &- 0x30 < 10 {
-                    var p = end + 1
-                    while p < n, b[p] &- 0x30 < 10 { p += 1 }
-                    return p
-                }
+            if var end = matchIPv4Port(b, i) {
+                // A comma-separated list (a proxy's X-Forwarded-For) is one
+                // variable: one client or a chain of proxies is the same event.
+                while end + 1 < n, b[end] == 0x2C, let next = matchIPv4Port(b, end + 1) { end = next }
                 return end
             }
             if let end = matchIPv6(b, i) { return end }
@@ -460,13 +470,16 @@ public struct TemplateMiner: Sendable {
                 while p < n, isHex(b[p]) { p += 1 }
                 return p
             }
+            // Runs of 8+ hex digits with a letter: ids, hashes, masks
+            // (`ffffffff`); no English word of 8 letters is spelt with a to f
+            // alone. All digits is a number, `.numbers`' to mask or keep.
             var p = i
-            var letters = false, digits = false
+            var letters = false
             while p < n, isHex(b[p]) {
-                if b[p] &- 0x30 < 10 { digits = true } else { letters = true }
+                if b[p] &- 0x30 >= 10 { letters = true }
                 p += 1
             }
-            if p - i >= 8, letters, digits { return p }
+            if p - i >= 8, letters { return p }
         }
         if masking.contains(.numbers) {
             var p = i
@@ -482,6 +495,16 @@ public struct TemplateMiner: Sendable {
             }
         }
         return nil
+    }
+
+    /// `d.d.d.d` with an optional `:port`.
+    static func matchIPv4Port(_ b: [UInt8], _ i: Int) -> Int? {
+        guard let end = matchIPv4(b, i) else { return nil }
+        let n = b.count
+        guard end + 1 < n, b[end] == 0x3A, b[end + 1] &- 0x30 < 10 else { return end }
+        var p = end + 1
+        while p < n, b[p] &- 0x30 < 10 { p += 1 }
+        return p
     }
 
     static func matchIPv4(_ b: [UInt8], _ i: Int) -> Int? {

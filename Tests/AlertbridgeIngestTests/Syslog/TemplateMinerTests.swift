@@ -41,6 +41,23 @@ struct TemplateMinerTests {
         #expect(TemplateMiner.mask("key: value", .default) == "key: value")
     }
 
+    /// Each found on Loghub-2k (OpenStack, Android): a template split in two
+    /// because one of its variables was not masked.
+    @Test("Masking: address lists, every path, hex runs of letters only")
+    func maskingFromLoghub() {
+        // A proxy chain is one variable, not `<*>,<*>`.
+        #expect(TemplateMiner.mask("10.11.21.132,10.11.10.1 GET", [.ipAddresses]) == "<*> GET")
+        #expect(TemplateMiner.mask("10.0.0.1:80,10.0.0.2 x", [.ipAddresses]) == "<*> x")
+        #expect(TemplateMiner.mask("a 10.0.0.1, b", [.ipAddresses]) == "a <*>, b")
+        // `.paths` takes every token starting with `/`; `.pathsWithDigits` only those with a digit.
+        #expect(TemplateMiner.mask("GET /latest/meta-data/ HTTP", [.paths]) == "GET <*> HTTP")
+        #expect(TemplateMiner.mask("GET /latest/meta-data/ HTTP", [.pathsWithDigits]) == "GET /latest/meta-data/ HTTP")
+        #expect(TemplateMiner.mask("in HTTP/1.1 x", [.paths]) == "in HTTP/1.1 x")
+        // Eight hex letters are a mask or an id; eight digits are a number, not hex.
+        #expect(TemplateMiner.mask("mask=ffffffff vis=deadline", [.hexadecimal]) == "mask=<*> vis=deadline")
+        #expect(TemplateMiner.mask("date 20161220", [.hexadecimal]) == "date 20161220")
+    }
+
     @Test("LRU cap bounds the clusters and evicts the least recently matched")
     func lru() {
         var miner = TemplateMiner(configuration: .init(similarityThreshold: 0.9, maxClusters: 3, masking: .none))
