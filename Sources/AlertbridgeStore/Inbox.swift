@@ -88,7 +88,6 @@ public final class Inbox: Sendable {
         var commitWaiters: [Int: (after: Int64, continuation: CheckedContinuation<Void, Never>)] = [:]
     }
 
-    static let inside = Mutex<Double>(0)
     public let path: String
     public let limits: Limits
     let pool: DatabasePool
@@ -158,7 +157,9 @@ public final class Inbox: Sendable {
                 alerts: alerts, encoded: encoded, body: rawBody, continuation: continuation)
             let (refusal, committer) = state.withLock { state -> ((any Error)?, CheckedContinuation<Void, Never>?) in
                 if state.isClosed { return (ClosedError(), nil) }
-                if state.backlogAlerts + alerts.count > limits.maxBacklogAlerts {
+                // An engine that has caught up takes any batch, so that one
+                // larger than the limit is not refused for ever.
+                if state.backlogAlerts > 0, state.backlogAlerts + alerts.count > limits.maxBacklogAlerts {
                     return (
                         OverloadedError(
                             description: "the engine is \(state.backlogAlerts) alerts behind (limit \(limits.maxBacklogAlerts))"), nil
@@ -214,26 +215,9 @@ public final class Inbox: Sendable {
     /// every waiting append, repeats. Returns after ``close()`` once everything
     /// accepted before it is committed.
     public func run() async {
-        var tWait = 0.0, tWrite = 0.0, n = 0, rows = 0
-        var last = ContinuousClock.now
-        var t0 = ContinuousClock.now
-        @Sendable func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
         while let batch = await nextBatch() {
-            let t1 = ContinuousClock.now
-            tWait += ms(t1 - t0)
-            n += 1; rows += batch.count
-            defer {
-                let t3 = ContinuousClock.now
-                t0 = t3
-                if t3 - last > .seconds(1) {
-                    FileHandle.standardError.write(Data("EXP commits=\(n) rows=\(rows) wait_ms=\(Int(tWait)) write_ms=\(Int(tWrite)) inside_ms=\(Inbox.inside.withLock { (v: inout Double) -> Int in defer { v = 0 }; return Int(v) })\n".utf8))
-                    n = 0; rows = 0; tWait = 0; tWrite = 0; last = t3
-                }
-            }
             do {
                 let sequences = try await pool.write { db in
-                    let tIn = ContinuousClock.now
-                    defer { Inbox.inside.withLock { $0 += ms(ContinuousClock.now - tIn) } }
                     let statement = try db.cachedStatement(
                         sql: "INSERT INTO inbox (received_at, source, alert_count, alerts, body) VALUES (?, ?, ?, ?, ?)")
                     var sequences: [Int64] = []
@@ -244,7 +228,6 @@ public final class Inbox: Sendable {
                     }
                     return sequences
                 }
-                tWrite += ms(ContinuousClock.now - t1)
                 let waiters = state.withLock { state in
                     state.committedSequence = max(state.committedSequence, sequences.last ?? 0)
                     for (pending, sequence) in zip(batch, sequences) {

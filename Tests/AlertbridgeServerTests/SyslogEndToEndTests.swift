@@ -130,6 +130,24 @@ import Testing
         #expect(error?.description.contains("--tls-cert") == true)
     }
 
+    /// The engine once reported only the syslog messages that became alerts
+    /// as processed, so the inbox's backlog grew with every other one until
+    /// intake refused all syslog for good (at 1,000,000 by default).
+    @Test("syslog beyond max_backlog_alerts is taken once the engine catches up, not refused for good")
+    func backlogIsReleased() async throws {
+        let directory = TemporaryDirectory("alertbridge-syslog")
+        try "limits:\n  max_backlog_alerts: 100\n".write(toFile: directory.path("config.yaml"), atomically: true, encoding: .utf8)
+        let server = try await ServerProcess(directory: directory, arguments: ["--config", directory.path("config.yaml")])
+        defer { Task { await server.stop() } }
+        let tcp = try await connect(to: try Self.address(server, "tcp"))
+        let sent = 1000
+        for sequence in 1...sent {
+            try await tcp.send("<14>Nov 23 10:00:00 app-7 worker[42]: job \(sequence) done\n")
+        }
+        _ = try await server.eventually("/api/v1/stats") { $0["syslogMessages"] as? Int == sent }
+        try await tcp.close()
+    }
+
     @Test("graceful shutdown hands over what TCP peers sent: every message is counted after a restart")
     func shutdownKeepsWhatWasRead() async throws {
         let directory = TemporaryDirectory("alertbridge-syslog")
