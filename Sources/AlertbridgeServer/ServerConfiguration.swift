@@ -46,12 +46,16 @@ public struct SyslogConfiguration: Sendable, Equatable {
     /// Longer messages are truncated to this and flagged (RFC 5425 asks for
     /// at least 2048, recommends 8192).
     public var maxMessageBytes = 64 * 1024
-    /// Concurrent TCP and TLS connections; more wait in the kernel's backlog.
+    /// Concurrent TCP and TLS connections; one beyond it is closed at once
+    /// (and counted), so the sender fails over rather than hang.
     public var maxConnections = 1024
     /// A TCP or TLS connection idle this long is closed.
     public var idleTimeout: Duration = .seconds(600)
-    /// The UDP socket's receive buffer: bursts wait there, not on the floor.
-    public var udpReceiveBufferBytes = 4 << 20
+    /// The UDP socket's receive buffer: bursts, and the moments the
+    /// listener is held up (a commit, a checkpoint), wait there rather than
+    /// on the floor. Measured at 53k msgs/s: 0.46% lost with 4 MiB, none
+    /// with 32 MiB. Memory is only used while datagrams wait.
+    public var udpReceiveBufferBytes = 32 << 20
     /// How long the per-minute message counts are kept.
     public var countsRetention: Duration = .seconds(30 * 86_400)
 
