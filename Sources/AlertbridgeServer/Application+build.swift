@@ -65,6 +65,14 @@ public func buildApplication(
             ("api/v2/alerts", AlertmanagerAPIAdapter(resolveTimeout: configuration.resolveTimeout, limits: limits)),
             ("ingest/alertmanager", AlertmanagerWebhookAdapter(limits: limits)),
             ("ingest/generic", GenericAdapter(limits: limits)),
+            ("ingest/grafana", GrafanaAdapter(limits: limits)),
+            ("ingest/pagerduty", PagerDutyAdapter(limits: limits)),
+            ("v2/enqueue", PagerDutyAdapter(limits: limits)),
+            ("ingest/zabbix", ZabbixAdapter(limits: limits)),
+            ("ingest/datadog", DatadogAdapter(limits: limits)),
+            ("ingest/cloudwatch", CloudWatchAdapter(limits: limits)),
+            ("ingest/azure", AzureMonitorAdapter(limits: limits)),
+            ("ingest/gcp", GoogleCloudMonitoringAdapter(limits: limits)),
         ]
     ).addRoutes(to: router)
     let api = router.group("api/v1")
