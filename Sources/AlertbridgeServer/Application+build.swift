@@ -20,7 +20,8 @@ import HummingbirdCore
 public func buildApplication(
     _ configuration: ServerConfiguration,
     logger: Logger,
-    now: @escaping @Sendable () -> Date = { Date() }
+    now: @escaping @Sendable () -> Date = { Date() },
+    clock: some Clock<Duration> = ContinuousClock()
 ) async throws -> some ApplicationProtocol {
     do {
         try configuration.validate()
@@ -58,28 +59,40 @@ public func buildApplication(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ErrorShapeMiddleware())
     let limits = configuration.ingestLimits
+    let routes: [(path: String, adapter: any IngestAdapter)] = [
+        ("api/v2/alerts", AlertmanagerAPIAdapter(resolveTimeout: configuration.resolveTimeout, limits: limits)),
+        ("ingest/alertmanager", AlertmanagerWebhookAdapter(limits: limits)),
+        ("ingest/generic", GenericAdapter(limits: limits)),
+        ("ingest/grafana", GrafanaAdapter(limits: limits)),
+        ("ingest/pagerduty", PagerDutyAdapter(limits: limits)),
+        ("v2/enqueue", PagerDutyAdapter(limits: limits)),
+        ("ingest/zabbix", ZabbixAdapter(limits: limits)),
+        ("ingest/datadog", DatadogAdapter(limits: limits)),
+        ("ingest/cloudwatch", CloudWatchAdapter(limits: limits)),
+        ("ingest/azure", AzureMonitorAdapter(limits: limits)),
+        ("ingest/gcp", GoogleCloudMonitoringAdapter(limits: limits)),
+    ]
+    let gates = SourceGates(
+        routes: routes.map { ($0.path, $0.adapter.source) }, settings: configuration.sources,
+        defaultMaxBodyBytes: configuration.maxBodyBytes, clock: clock)
+    for gate in gates.gates where gate.settings != SourceSettings() {
+        logger.info(
+            "source settings",
+            metadata: [
+                "source": "\(gate.source)", "auth": "\(gate.settings.auth?.kind ?? "none")", "max_body_bytes": "\(gate.maxBodyBytes)",
+                "rate": "\(gate.settings.rate.map { "\($0.perSecond)/s burst \($0.burst)" } ?? "unlimited")",
+            ])
+    }
     IngestController<BasicRequestContext>(
-        inbox: store.inbox, maxBodyBytes: configuration.maxBodyBytes,
-        budget: InFlightBudget(limit: configuration.maxInFlightBytes), now: now,
-        routes: [
-            ("api/v2/alerts", AlertmanagerAPIAdapter(resolveTimeout: configuration.resolveTimeout, limits: limits)),
-            ("ingest/alertmanager", AlertmanagerWebhookAdapter(limits: limits)),
-            ("ingest/generic", GenericAdapter(limits: limits)),
-            ("ingest/grafana", GrafanaAdapter(limits: limits)),
-            ("ingest/pagerduty", PagerDutyAdapter(limits: limits)),
-            ("v2/enqueue", PagerDutyAdapter(limits: limits)),
-            ("ingest/zabbix", ZabbixAdapter(limits: limits)),
-            ("ingest/datadog", DatadogAdapter(limits: limits)),
-            ("ingest/cloudwatch", CloudWatchAdapter(limits: limits)),
-            ("ingest/azure", AzureMonitorAdapter(limits: limits)),
-            ("ingest/gcp", GoogleCloudMonitoringAdapter(limits: limits)),
-        ]
+        inbox: store.inbox, budget: InFlightBudget(limit: configuration.maxInFlightBytes), gates: gates, now: now,
+        routes: routes.map { (RouterPath($0.path), $0.adapter) }
     ).addRoutes(to: router)
     let api = router.group("api/v1")
     IncidentController<BasicRequestContext>(queries: store.queries, engine: engine, maxBodyBytes: 64 * 1024).addRoutes(to: api)
     AlertController<BasicRequestContext>(queries: store.queries).addRoutes(to: api)
     SilenceController<BasicRequestContext>(queries: store.queries, engine: engine, now: now, maxBodyBytes: 64 * 1024).addRoutes(to: api)
     SyslogController<BasicRequestContext>(queries: store.queries, now: now).addRoutes(to: api)
+    SourcesController<BasicRequestContext>(gates: gates, startedAt: now().roundedToMilliseconds).addRoutes(to: api)
     StatusController<BasicRequestContext>(
         queries: store.queries, engine: engine, inbox: store.inbox, reloader: reloader, metrics: metrics
     ).addRoutes(to: router)

@@ -98,14 +98,21 @@ public struct ServerConfiguration: Sendable {
     /// How often the engine applies what time alone changes (timeouts, closing).
     public var tickInterval: Duration = .seconds(1)
     public var syslog = SyslogConfiguration()
+    /// Per-source authentication and limits, by adapter `source` name
+    /// (`grafana`, `prometheus`, …); a source not listed has none.
+    public var sources: [String: SourceSettings] = [:]
 
     public init() {}
 
     /// The keys a configuration file may hold.
-    static let topLevelKeys = ["http", "db", "durability", "rules", "log_level", "limits", "engine", "inbox", "syslog"]
+    static let topLevelKeys = ["http", "db", "durability", "rules", "log_level", "limits", "engine", "inbox", "syslog", "sources"]
 
     /// Applies a YAML configuration file's settings on top of `self`.
-    public mutating func apply(yaml text: String, file: String) throws(YAMLError) {
+    ///
+    /// Secrets under `sources:` are read now, from `environment` (the
+    /// process's when nil) or files.
+    public mutating func apply(yaml text: String, file: String, environment: [String: String]? = nil) throws(YAMLError) {
+        let environment = environment ?? ProcessInfo.processInfo.environment
         let root = try YAMLValue.parse(text, file: file)
         for (key, value) in try root.mapping(allowedKeys: Self.topLevelKeys) {
             switch key {
@@ -169,6 +176,7 @@ public struct ServerConfiguration: Sendable {
                     default: syslog.udpReceiveBufferBytes = try Self.positive(value)
                     }
                 }
+            case "sources": sources = try SourceSettings.parse(value, environment: environment)
             default:  // inbox
                 for (key, value) in try value.mapping(allowedKeys: ["retention", "keep_raw_payloads"]) {
                     if key == "retention" { inboxRetention = try value.duration() } else { keepRawPayloads = try value.bool() }

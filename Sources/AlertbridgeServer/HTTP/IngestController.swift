@@ -6,53 +6,93 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// The intake endpoints: decode with the source's adapter, append to the
-/// durable inbox, answer `202 {"accepted": N}` once committed.
+/// The intake endpoints: check the source's credential and rate, decode
+/// with the source's adapter, append to the durable inbox, answer
+/// `202 {"accepted": N}` once committed.
 ///
 /// Nothing of a rejected request is kept: the body is decoded completely
 /// before anything is appended, and a request either commits whole or not at all.
+///
+/// The checks run cheapest first, so a refused request costs little: a
+/// bearer token (a header), the source's rate, the media type and declared
+/// length, the server's in-flight budget, then the body is read (up to the
+/// source's limit), its HMAC signature checked, and it is decoded.
 struct IngestController<Context: RequestContext>: Sendable {
     let inbox: Inbox
-    let maxBodyBytes: Int
     let budget: InFlightBudget
+    let gates: SourceGates
     let now: @Sendable () -> Date
     let routes: [(path: RouterPath, adapter: any IngestAdapter)]
 
     func addRoutes(to router: Router<Context>) {
         for route in routes {
             let adapter = route.adapter
+            guard let gate = gates[adapter.source] else { preconditionFailure("no gate for source \(adapter.source)") }
             router.post(route.path) { request, context in
-                try await ingest(request, context: context, adapter: adapter)
+                try await ingest(request, context: context, adapter: adapter, gate: gate)
             }
         }
     }
 
-    func ingest(_ request: Request, context: Context, adapter: any IngestAdapter) async throws -> Response {
-        try Self.checkMediaType(request)
+    func ingest(_ request: Request, context: Context, adapter: any IngestAdapter, gate: SourceGate) async throws -> Response {
+        gate.recordSeen(at: now().roundedToMilliseconds)
+        do {
+            return try await admit(request, context: context, adapter: adapter, gate: gate)
+        } catch let rejection as Rejection {
+            gate.recordRejected(rejection.reason)
+            // Source and reason only, nothing of the request: a wrong
+            // credential may be a real one mistyped. Rate refusals come in
+            // floods and are counted in /api/v1/sources, so they log at debug.
+            switch rejection.reason {
+            case .auth: context.logger.warning("request rejected", metadata: ["source": "\(gate.source)", "reason": "auth"])
+            case .rate: context.logger.debug("request rejected", metadata: ["source": "\(gate.source)", "reason": "rate"])
+            case .tooLarge, .malformed, .overloaded: break
+            }
+            throw rejection
+        }
+    }
+
+    private func admit(_ request: Request, context: Context, adapter: any IngestAdapter, gate: SourceGate) async throws -> Response {
+        guard gate.acceptsHeaders(request.headers) else { throw Rejection.unauthorized(gate) }
+        if case .refused(let retryAfter) = gate.admit(at: gates.now) {
+            let seconds = max(1, Int(retryAfter.components.seconds) + (retryAfter.components.attoseconds > 0 ? 1 : 0))
+            throw Rejection(.rate, APIError(.serviceUnavailable, "rate limit for \(gate.source) exceeded; retry later", retryAfter: seconds))
+        }
+        do {
+            try Self.checkMediaType(request)
+        } catch {
+            throw Rejection(.malformed, error as? APIError ?? APIError(.unsupportedMediaType, "unsupported media type"))
+        }
+        let maxBodyBytes = gate.maxBodyBytes
         let declared = request.headers[.contentLength].flatMap(Int.init)
         if let declared, declared > maxBodyBytes {
-            throw APIError(.contentTooLarge, "body is \(declared) bytes; the limit is \(maxBodyBytes)")
+            throw Rejection(.tooLarge, APIError(.contentTooLarge, "body is \(declared) bytes; the limit is \(maxBodyBytes)"))
         }
         let reservation = declared ?? maxBodyBytes
         guard budget.reserve(reservation) else {
-            throw APIError(
-                .serviceUnavailable, "overloaded: \(budget.inUse) bytes of requests in flight (limit \(budget.limit)); retry later",
-                retryAfter: 1)
+            throw Rejection(
+                .overloaded,
+                APIError(
+                    .serviceUnavailable, "overloaded: \(budget.inUse) bytes of requests in flight (limit \(budget.limit)); retry later",
+                    retryAfter: 1))
         }
         defer { budget.release(reservation) }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maxBodyBytes)
         } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "body exceeds the limit of \(maxBodyBytes) bytes")
+            throw Rejection(.tooLarge, APIError(.contentTooLarge, "body exceeds the limit of \(maxBodyBytes) bytes"))
+        } catch {
+            throw Rejection(.malformed, APIError(.badRequest, "the body could not be read"))
         }
+        guard gate.acceptsBody(body, headers: request.headers) else { throw Rejection.unauthorized(gate) }
         let receivedAt = now().roundedToMilliseconds
         let alerts: [Alert]
         do {
-            alerts = try adapter.decode(body, receivedAt: receivedAt)
+            alerts = try decode(body, receivedAt: receivedAt, adapter: adapter, gate: gate, logger: context.logger)
         } catch {
             context.logger.warning("payload rejected", metadata: ["source": "\(adapter.source)", "reason": "\(error)"])
-            throw APIError.badRequest(error)
+            throw Rejection(.malformed, APIError.badRequest(error))
         }
         if !alerts.isEmpty {
             do {
@@ -60,18 +100,43 @@ struct IngestController<Context: RequestContext>: Sendable {
                     source: adapter.source, alerts: alerts, receivedAt: receivedAt,
                     body: inbox.keepsRawPayloads ? Data(body.readableBytesView) : nil)
             } catch is Inbox.ClosedError {
-                throw APIError(.serviceUnavailable, "shutting down; retry against a running instance", retryAfter: 1)
+                throw Rejection(.overloaded, APIError(.serviceUnavailable, "shutting down; retry against a running instance", retryAfter: 1))
             } catch let error as Inbox.OverloadedError {
                 context.logger.debug("intake refused", metadata: ["reason": "\(error)"])
-                throw APIError(.serviceUnavailable, "overloaded: \(error); nothing was accepted, retry later", retryAfter: 2)
+                throw Rejection(
+                    .overloaded, APIError(.serviceUnavailable, "overloaded: \(error); nothing was accepted, retry later", retryAfter: 2))
             } catch {
                 context.logger.error("inbox append failed", metadata: ["error": "\(error)"])
-                throw APIError(.serviceUnavailable, "the alerts could not be stored durably; retry later", retryAfter: 5)
+                throw Rejection(
+                    .overloaded, APIError(.serviceUnavailable, "the alerts could not be stored durably; retry later", retryAfter: 5))
             }
         }
+        gate.recordAccepted(alerts: alerts.count, at: receivedAt)
         return Response(
             status: .accepted, headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: "{\"accepted\":\(alerts.count)}\n")))
+    }
+
+    /// The adapter's alerts; for CloudWatch, an SNS subscription confirmation
+    /// is logged (its URL is what an operator visits to start deliveries:
+    /// alertbridge does not visit it) and shown in `/api/v1/sources`.
+    private func decode(
+        _ body: ByteBuffer, receivedAt: Date, adapter: any IngestAdapter, gate: SourceGate, logger: Logger
+    ) throws(IngestError) -> [Alert] {
+        guard let cloudWatch = adapter as? CloudWatchAdapter else { return try adapter.decode(body, receivedAt: receivedAt) }
+        switch try cloudWatch.decodeDelivery(body, receivedAt: receivedAt) {
+        case .notifications(let alerts):
+            return alerts
+        case .subscriptionConfirmation(let confirmation):
+            logger.notice(
+                "sns subscription confirmation received; visit the URL to confirm",
+                metadata: ["source": "\(gate.source)", "topic": "\(confirmation.topicARN)", "subscribe_url": "\(confirmation.subscribeURL)"])
+            gate.recordConfirmation(confirmation, at: receivedAt)
+            return []
+        case .unsubscribeConfirmation(let confirmation):
+            logger.notice("sns unsubscribe confirmation received", metadata: ["source": "\(gate.source)", "topic": "\(confirmation.topicARN)"])
+            return []
+        }
     }
 
     /// JSON, or text that may hold JSON (SNS sends `text/plain`); a form or
@@ -99,3 +164,36 @@ struct IngestController<Context: RequestContext>: Sendable {
         return String(decoding: utf8.lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 }
+
+/// A refused intake request: the answer, and the reason it is counted under.
+///
+/// A credential failure answers the same whatever was wrong (missing,
+/// malformed, wrong token, bad signature), so a caller learns nothing
+/// about which part to fix; the operator sees it counted under `auth`.
+struct Rejection: HTTPResponseError {
+    var reason: RejectionReason
+    var error: APIError
+    /// `WWW-Authenticate` for a 401 to a bearer-token source (RFC 6750).
+    var challenge: String?
+
+    init(_ reason: RejectionReason, _ error: APIError, challenge: String? = nil) {
+        self.reason = reason
+        self.error = error
+        self.challenge = challenge
+    }
+
+    static func unauthorized(_ gate: SourceGate) -> Rejection {
+        let bearer = if case .bearerToken = gate.settings.auth { true } else { false }
+        return Rejection(
+            .auth, APIError(.unauthorized, "authentication required"), challenge: bearer ? "Bearer realm=\"alertbridge\"" : nil)
+    }
+
+    var status: HTTPResponse.Status { error.status }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try error.response(from: request, context: context)
+        if let challenge { response.headers[.wwwAuthenticate] = challenge }
+        return response
+    }
+}
+

@@ -1,0 +1,70 @@
+import AlertbridgeCore
+import Foundation
+import AlertbridgeIngest
+import Hummingbird
+
+/// `GET /api/v1/sources`: per source, what arrived and what was refused
+/// since the server started, so an operator sees which sender is
+/// misconfigured (rejections by reason) or silent (an old `lastSeen`).
+///
+/// In memory: the counts start at zero with each process.
+struct SourcesController<Context: RequestContext>: Sendable {
+    let gates: SourceGates
+    let startedAt: Date
+
+    func addRoutes(to router: RouterGroup<Context>) {
+        router.get("sources") { _, _ in
+            SourceListRepresentation(
+                since: RFC3339.string(startedAt), sources: gates.gates.map(SourceRepresentation.init))
+        }
+    }
+}
+
+struct SourceListRepresentation: ResponseEncodable {
+    var since: String
+    var sources: [SourceRepresentation]
+}
+
+struct SourceRepresentation: Encodable {
+    struct Rate: Encodable {
+        var perSecond: Double
+        var burst: Int
+    }
+
+    struct Confirmation: Encodable {
+        var topicArn: String
+        var subscribeURL: String
+        var receivedAt: String
+    }
+
+    var source: String
+    var paths: [String]
+    /// `none`, `bearer_token` or `hmac_sha256`: never the secret.
+    var auth: String
+    var maxBodyBytes: Int
+    var rate: Rate?
+    var alertsReceived: Int
+    var requestsAccepted: Int
+    var rejected: [String: Int]
+    var lastSeen: String?
+    var lastAccepted: String?
+    var subscriptionConfirmation: Confirmation?
+
+    init(_ gate: SourceGate) {
+        let activity = gate.snapshot
+        source = gate.source
+        paths = gate.paths
+        auth = gate.settings.auth?.kind ?? "none"
+        maxBodyBytes = gate.maxBodyBytes
+        rate = gate.settings.rate.map { Rate(perSecond: $0.perSecond, burst: $0.burst) }
+        alertsReceived = activity.alertsReceived
+        requestsAccepted = activity.requestsAccepted
+        rejected = Dictionary(uniqueKeysWithValues: RejectionReason.allCases.map { ($0.rawValue, activity.rejected[$0] ?? 0) })
+        lastSeen = activity.lastSeen.map(RFC3339.string)
+        lastAccepted = activity.lastAccepted.map(RFC3339.string)
+        subscriptionConfirmation = activity.subscriptionConfirmation.map {
+            Confirmation(
+                topicArn: $0.confirmation.topicARN, subscribeURL: $0.confirmation.subscribeURL, receivedAt: RFC3339.string($0.receivedAt))
+        }
+    }
+}
