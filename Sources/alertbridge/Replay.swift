@@ -78,7 +78,16 @@ extension Alertbridge {
             }
             let adapter = GenericAdapter(acceptsReceivedAt: true)
             var alerts: [Alert] = []
-            for (index, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            // A plain byte scan for the line ends: `Data.split` cost half of
+            // a million-alert replay.
+            let bytes = [UInt8](data)
+            var lineNumber = 0
+            var start = 0
+            while start < bytes.count {
+                lineNumber += 1
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                defer { start = end + 1 }
+                let line = bytes[start..<end]
                 guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { continue }
                 do {
                     // receivedAt is required in replay input: without it there is no clock.
@@ -88,7 +97,7 @@ extension Alertbridge {
                     }
                     alerts.append(contentsOf: parsed)
                 } catch {
-                    throw ValidationError("\(input):\(index + 1): \(error)")
+                    throw ValidationError("\(input):\(lineNumber): \(error)")
                 }
             }
             return alerts
