@@ -98,9 +98,10 @@ import Testing
         let counts = try await server.get("/api/v1/syslog/counts?app=backup").json
         let source = try #require(Self.sources(counts).first)
         #expect(source["errors"] as? Int == 1 && source["unparsed"] as? Int == 0)
-        var name = [CChar](repeating: 0, count: 256)
+        var name = [UInt8](repeating: 0, count: 256)
         gethostname(&name, name.count)
-        #expect(source["host"] as? String == String(cString: name))
+        let hostname = String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)
+        #expect(source["host"] as? String == hostname)
     }
 
     @Test("syslog over TLS: a client trusting our CA is served; the listening line names the port")

@@ -1,4 +1,4 @@
-public import AlertbridgeCore
+import AlertbridgeCore
 import Foundation
 
 /// Per-source security and limits, keyed by the adapter's `source` name

@@ -1,5 +1,5 @@
 import AlertbridgeCore
-public import AlertbridgeIngest
+import AlertbridgeIngest
 import AlertbridgeStore
 import Foundation
 import Logging
