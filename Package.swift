@@ -39,6 +39,12 @@ let package = Package(
             name: "CRE2",
             linkerSettings: [.linkedLibrary("re2")]
         ),
+        // HMAC and certificate signatures over OpenSSL's libcrypto (Debian
+        // libssl-dev): swift-crypto is not available here.
+        .target(
+            name: "CCrypto",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
         // Pure domain: model, fingerprint, rules, engine. No I/O, no clock, no logging, no NIO.
         .target(
             name: "AlertbridgeCore",
@@ -76,10 +82,13 @@ let package = Package(
                 "AlertbridgeCore",
                 "AlertbridgeIngest",
                 "AlertbridgeStore",
+                "CCrypto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -136,6 +145,8 @@ let package = Package(
             dependencies: [
                 "AlertbridgeCore", "AlertbridgeIngest", "AlertbridgeServer", "AlertbridgeStore", "AlertbridgeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -72,16 +72,20 @@ public func buildApplication(
         ("ingest/azure", AzureMonitorAdapter(limits: limits)),
         ("ingest/gcp", GoogleCloudMonitoringAdapter(limits: limits)),
     ]
-    let gates = SourceGates(
+    let gates = try SourceGates(
         routes: routes.map { ($0.path, $0.adapter.source) }, settings: configuration.sources,
         defaultMaxBodyBytes: configuration.maxBodyBytes, clock: clock)
     for gate in gates.gates where gate.settings != SourceSettings() {
-        logger.info(
-            "source settings",
-            metadata: [
-                "source": "\(gate.source)", "auth": "\(gate.settings.auth?.kind ?? "none")", "max_body_bytes": "\(gate.maxBodyBytes)",
-                "rate": "\(gate.settings.rate.map { "\($0.perSecond)/s burst \($0.burst)" } ?? "unlimited")",
-            ])
+        var metadata: Logger.Metadata = [
+            "source": "\(gate.source)", "auth": "\(gate.settings.auth?.kind ?? "none")", "max_body_bytes": "\(gate.maxBodyBytes)",
+            "rate": "\(gate.settings.rate.map { "\($0.perSecond)/s burst \($0.burst)" } ?? "unlimited")",
+        ]
+        if let sns = gate.sns?.settings {
+            metadata["sns_verify_signatures"] = "\(sns.verifySignatures)"
+            metadata["sns_confirm_subscriptions"] = "\(sns.confirmSubscriptions)"
+            metadata["sns_trusted_urls"] = "\(sns.trustedURLs)"
+        }
+        logger.info("source settings", metadata: metadata)
     }
     IngestController<BasicRequestContext>(
         inbox: store.inbox, budget: InFlightBudget(limit: configuration.maxInFlightBytes), gates: gates, now: now,

@@ -30,8 +30,12 @@ final class ServerProcess: Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("alertbridge")
     }
 
-    /// Starts the server and waits until it logs its listening address.
-    init(directory: TemporaryDirectory = TemporaryDirectory("alertbridge-e2e"), arguments: [String] = []) async throws {
+    /// Starts the server and waits until it logs its listening address;
+    /// `environment` is added to the test's own.
+    init(
+        directory: TemporaryDirectory = TemporaryDirectory("alertbridge-e2e"), arguments: [String] = [],
+        environment: [String: String] = [:]
+    ) async throws {
         self.directory = directory
         self.arguments = arguments
         let process = Process()
@@ -41,6 +45,7 @@ final class ServerProcess: Sendable {
             ["serve", "--http", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--db", directory.path("desk.sqlite"), "--exit-when-stdin-closes"]
             + arguments
         process.standardInput = lifeline
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.currentDirectoryURL = directory.url
         let errorPipe = Pipe()
         process.standardError = errorPipe

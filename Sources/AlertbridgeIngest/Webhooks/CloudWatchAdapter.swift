@@ -14,11 +14,10 @@ public import NIOCore
 /// (``SNSDelivery``); ``decode(_:receivedAt:)``, the ``IngestAdapter``
 /// entry, gives the alarms and no alert for a confirmation.
 ///
-/// Not done here, deliberately: alertbridge does not fetch the `SubscribeURL`
-/// (an adapter does no I/O, and confirming a subscription is an operator's
-/// decision: the server should log the URL), and it does not verify the SNS
-/// signature (`Signature`, `SigningCertURL`). Until signatures are verified,
-/// put the endpoint behind authentication or a network boundary.
+/// Not done here, deliberately, because an adapter does no I/O: visiting
+/// the `SubscribeURL` and checking the SNS signature. The adapter gathers
+/// what the server needs for both (``signatures(_:)``, ``SNSSignature``);
+/// the server does them when the source's `sns:` settings say so.
 ///
 /// Alarm states: `ALARM` fires and `OK` resolves, at `StateChangeTime`.
 /// `INSUFFICIENT_DATA` says nothing about the condition: it is accepted and

@@ -46,7 +46,7 @@ struct IngestController<Context: RequestContext>: Sendable {
             switch rejection.reason {
             case .auth: context.logger.warning("request rejected", metadata: ["source": "\(gate.source)", "reason": "auth"])
             case .rate: context.logger.debug("request rejected", metadata: ["source": "\(gate.source)", "reason": "rate"])
-            case .tooLarge, .malformed, .overloaded: break
+            case .tooLarge, .malformed, .overloaded, .unverifiable: break
             }
             throw rejection
         }
@@ -86,6 +86,9 @@ struct IngestController<Context: RequestContext>: Sendable {
             throw Rejection(.malformed, APIError(.badRequest, "the body could not be read"))
         }
         guard gate.acceptsBody(body, headers: request.headers) else { throw Rejection.unauthorized(gate) }
+        if let cloudWatch = adapter as? CloudWatchAdapter, let sns = gate.sns, sns.settings.verifySignatures {
+            try await verifySignatures(body, adapter: cloudWatch, sns: sns, gate: gate, logger: context.logger)
+        }
         let receivedAt = now().roundedToMilliseconds
         let alerts: [Alert]
         do {
@@ -117,9 +120,30 @@ struct IngestController<Context: RequestContext>: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: "{\"accepted\":\(alerts.count)}\n")))
     }
 
+    /// Refuses an SNS delivery whose signature does not verify: 401 as for
+    /// any bad credential (the reason goes to the log, not the sender), or
+    /// 503 when SNS's certificate cannot be fetched, so SNS retries.
+    private func verifySignatures(
+        _ body: ByteBuffer, adapter: CloudWatchAdapter, sns: SNSClient, gate: SourceGate, logger: Logger
+    ) async throws {
+        do {
+            try await sns.verify(try adapter.signatures(body))
+        } catch let error as IngestError {
+            logger.warning("sns signature rejected", metadata: ["source": "\(gate.source)", "reason": "\(error)"])
+            throw Rejection.unauthorized(gate)
+        } catch SNSClient.Refusal.forged(let reason) {
+            logger.warning("sns signature rejected", metadata: ["source": "\(gate.source)", "reason": "\(reason)"])
+            throw Rejection.unauthorized(gate)
+        } catch SNSClient.Refusal.unavailable(let reason) {
+            logger.warning("sns signature not checked", metadata: ["source": "\(gate.source)", "reason": "\(reason)"])
+            throw Rejection(
+                .unverifiable, APIError(.serviceUnavailable, "the SNS signing certificate could not be fetched; retry later", retryAfter: 5))
+        }
+    }
+
     /// The adapter's alerts; for CloudWatch, an SNS subscription confirmation
-    /// is logged (its URL is what an operator visits to start deliveries:
-    /// alertbridge does not visit it) and shown in `/api/v1/sources`.
+    /// is recorded for `/api/v1/sources` and either logged for an operator
+    /// to visit, or visited here when `sns.confirm_subscriptions` is on.
     private func decode(
         _ body: ByteBuffer, receivedAt: Date, adapter: any IngestAdapter, gate: SourceGate, logger: Logger
     ) throws(IngestError) -> [Alert] {
@@ -128,10 +152,28 @@ struct IngestController<Context: RequestContext>: Sendable {
         case .notifications(let alerts):
             return alerts
         case .subscriptionConfirmation(let confirmation):
-            logger.notice(
-                "sns subscription confirmation received; visit the URL to confirm",
-                metadata: ["source": "\(gate.source)", "topic": "\(confirmation.topicARN)", "subscribe_url": "\(confirmation.subscribeURL)"])
-            gate.recordConfirmation(confirmation, at: receivedAt)
+            let metadata: Logger.Metadata = [
+                "source": "\(gate.source)", "topic": "\(confirmation.topicARN)", "subscribe_url": "\(confirmation.subscribeURL)",
+            ]
+            guard let sns = gate.sns, sns.settings.confirmSubscriptions else {
+                logger.notice("sns subscription confirmation received; visit the URL to confirm", metadata: metadata)
+                gate.recordConfirmation(confirmation, at: receivedAt, state: .awaitingOperator)
+                return []
+            }
+            logger.notice("sns subscription confirmation received; confirming", metadata: metadata)
+            gate.recordConfirmation(confirmation, at: receivedAt, state: .confirming)
+            // Off the request: SNS needs its 200 first, and the visit may
+            // take up to SNSClient.fetchTimeout.
+            let now = self.now
+            Task {
+                let state = await sns.confirm(confirmation.subscribeURL, now: now)
+                gate.recordConfirmationState(state, for: confirmation)
+                if case .failed(let error) = state {
+                    logger.error("sns subscription not confirmed", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                } else {
+                    logger.notice("sns subscription confirmed", metadata: metadata)
+                }
+            }
             return []
         case .unsubscribeConfirmation(let confirmation):
             logger.notice("sns unsubscribe confirmation received", metadata: ["source": "\(gate.source)", "topic": "\(confirmation.topicARN)"])
@@ -173,7 +215,7 @@ struct IngestController<Context: RequestContext>: Sendable {
 struct Rejection: HTTPResponseError {
     var reason: RejectionReason
     var error: APIError
-    /// `WWW-Authenticate` for a 401 to a bearer-token source (RFC 6750).
+    /// `WWW-Authenticate` for a 401 to a bearer-token (RFC 6750) or basic (RFC 7617) source.
     var challenge: String?
 
     init(_ reason: RejectionReason, _ error: APIError, challenge: String? = nil) {
@@ -183,9 +225,14 @@ struct Rejection: HTTPResponseError {
     }
 
     static func unauthorized(_ gate: SourceGate) -> Rejection {
-        let bearer = if case .bearerToken = gate.settings.auth { true } else { false }
-        return Rejection(
-            .auth, APIError(.unauthorized, "authentication required"), challenge: bearer ? "Bearer realm=\"alertbridge\"" : nil)
+        // SNS sends basic credentials only once challenged (RFC 7617).
+        let challenge: String? =
+            switch gate.settings.auth {
+            case .bearerToken: "Bearer realm=\"alertbridge\""
+            case .basic: "Basic realm=\"alertbridge\", charset=\"UTF-8\""
+            case .hmacSHA256, nil: nil
+            }
+        return Rejection(.auth, APIError(.unauthorized, "authentication required"), challenge: challenge)
     }
 
     var status: HTTPResponse.Status { error.status }

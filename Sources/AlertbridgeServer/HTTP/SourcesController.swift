@@ -20,6 +20,14 @@ struct SourcesController<Context: RequestContext>: Sendable {
     }
 }
 
+extension SourceRepresentation.SNS {
+    init(_ settings: SNSSettings) {
+        self.init(
+            verifySignatures: settings.verifySignatures, confirmSubscriptions: settings.confirmSubscriptions,
+            trustedURLs: settings.trustedURLs)
+    }
+}
+
 struct SourceListRepresentation: ResponseEncodable {
     var since: String
     var sources: [SourceRepresentation]
@@ -35,6 +43,18 @@ struct SourceRepresentation: Encodable {
         var topicArn: String
         var subscribeURL: String
         var receivedAt: String
+        /// `awaiting_operator` (visit subscribeURL to confirm), `confirming`,
+        /// `confirmed` or `failed` (with `error`).
+        var state: String
+        var confirmedAt: String?
+        var error: String?
+    }
+
+    /// What `sns:` turns on (the `cloudwatch` source).
+    struct SNS: Encodable {
+        var verifySignatures: Bool
+        var confirmSubscriptions: Bool
+        var trustedURLs: String
     }
 
     var source: String
@@ -48,6 +68,7 @@ struct SourceRepresentation: Encodable {
     var rejected: [String: Int]
     var lastSeen: String?
     var lastAccepted: String?
+    var sns: SNS?
     var subscriptionConfirmation: Confirmation?
 
     init(_ gate: SourceGate) {
@@ -62,9 +83,22 @@ struct SourceRepresentation: Encodable {
         rejected = Dictionary(uniqueKeysWithValues: RejectionReason.allCases.map { ($0.rawValue, activity.rejected[$0] ?? 0) })
         lastSeen = activity.lastSeen.map(RFC3339.string)
         lastAccepted = activity.lastAccepted.map(RFC3339.string)
+        sns = gate.source == "cloudwatch" ? SNS(gate.settings.sns) : nil
         subscriptionConfirmation = activity.subscriptionConfirmation.map {
-            Confirmation(
-                topicArn: $0.confirmation.topicARN, subscribeURL: $0.confirmation.subscribeURL, receivedAt: RFC3339.string($0.receivedAt))
+            var confirmation = Confirmation(
+                topicArn: $0.confirmation.topicARN, subscribeURL: $0.confirmation.subscribeURL, receivedAt: RFC3339.string($0.receivedAt),
+                state: "awaiting_operator")
+            switch $0.state {
+            case .awaitingOperator: break
+            case .confirming: confirmation.state = "confirming"
+            case .confirmed(let at):
+                confirmation.state = "confirmed"
+                confirmation.confirmedAt = RFC3339.string(at)
+            case .failed(let error):
+                confirmation.state = "failed"
+                confirmation.error = error
+            }
+            return confirmation
         }
     }
 }

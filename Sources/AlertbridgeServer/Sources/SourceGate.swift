@@ -17,6 +17,8 @@ enum RejectionReason: String, CaseIterable, Sendable {
     case malformed
     /// 503: the server's in-flight bytes, backlog or store refused it.
     case overloaded
+    /// 503: an SNS signature could not be checked (its certificate could not be fetched).
+    case unverifiable
 }
 
 /// What a source has sent since the server started (in memory only).
@@ -27,9 +29,9 @@ struct SourceActivity: Sendable {
     /// The last request of any outcome, and the last one accepted.
     var lastSeen: Date?
     var lastAccepted: Date?
-    /// The last SNS subscription confirmation (CloudWatch): the URL an
-    /// operator visits to start deliveries.
-    var subscriptionConfirmation: (confirmation: SNSSubscriptionConfirmation, receivedAt: Date)?
+    /// The last SNS subscription confirmation (CloudWatch): the URL that
+    /// starts deliveries, and whether alertbridge has visited it.
+    var subscriptionConfirmation: (confirmation: SNSSubscriptionConfirmation, receivedAt: Date, state: SNSClient.ConfirmationState)?
 }
 
 /// One source's door: its credential check, its rate bucket and body limit,
@@ -40,27 +42,47 @@ final class SourceGate: Sendable {
     let paths: [String]
     let settings: SourceSettings
     let maxBodyBytes: Int
+    /// Signature checks and subscription confirmations, when the source's
+    /// `sns:` settings ask for either.
+    let sns: SNSClient?
     private let bucket: Mutex<TokenBucket?>
     private let activity = Mutex(SourceActivity())
 
-    init(source: String, paths: [String], settings: SourceSettings, defaultMaxBodyBytes: Int, now: Duration) {
+    init(source: String, paths: [String], settings: SourceSettings, defaultMaxBodyBytes: Int, now: Duration) throws {
         self.source = source
         self.paths = paths
         self.settings = settings
         maxBodyBytes = settings.maxBodyBytes ?? defaultMaxBodyBytes
+        let usesSNS = settings.sns.verifySignatures || settings.sns.confirmSubscriptions
+        sns = usesSNS ? try SNSClient(settings: settings.sns) : nil
         bucket = Mutex(settings.rate.map { TokenBucket($0, now: now) })
     }
 
     // MARK: - Checks
 
-    /// Whether the request's headers carry the bearer token; true when the
-    /// source uses no bearer token (HMAC is checked on the body).
+    /// Whether the request's headers carry the bearer token or the basic
+    /// credentials; true when the source uses neither (HMAC is checked on the body).
     func acceptsHeaders(_ headers: HTTPFields) -> Bool {
-        guard case .bearerToken(let secret) = settings.auth else { return true }
-        guard let value = headers[.authorization] else { return false }
+        switch settings.auth {
+        case .bearerToken(let secret):
+            guard let credentials = Self.credentials(headers, scheme: "bearer") else { return false }
+            return constantTimeEquals(Array(credentials.utf8), secret.bytes)
+        case .basic(let username, let password):
+            guard let credentials = Self.credentials(headers, scheme: "basic"),
+                let decoded = Data(base64Encoded: String(credentials))
+            else { return false }
+            return constantTimeEquals(Array(decoded), Array("\(username):".utf8) + password.bytes)
+        case .hmacSHA256, nil:
+            return true
+        }
+    }
+
+    /// What follows `<scheme> ` in `Authorization` (the scheme in any case).
+    private static func credentials(_ headers: HTTPFields, scheme: String) -> Substring? {
+        guard let value = headers[.authorization] else { return nil }
         let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }
-        return constantTimeEquals(Array(parts[1].utf8), secret.bytes)
+        guard parts.count == 2, parts[0].lowercased() == scheme else { return nil }
+        return parts[1]
     }
 
     /// Whether the body's signature header matches the body; true when the
@@ -97,8 +119,17 @@ final class SourceGate: Sendable {
         activity.withLock { $0.rejected[reason, default: 0] += 1 }
     }
 
-    func recordConfirmation(_ confirmation: SNSSubscriptionConfirmation, at date: Date) {
-        activity.withLock { $0.subscriptionConfirmation = (confirmation, date) }
+    func recordConfirmation(_ confirmation: SNSSubscriptionConfirmation, at date: Date, state: SNSClient.ConfirmationState) {
+        activity.withLock { $0.subscriptionConfirmation = (confirmation, date, state) }
+    }
+
+    /// Records how visiting a confirmation's URL went, unless a newer
+    /// confirmation has arrived meanwhile.
+    func recordConfirmationState(_ state: SNSClient.ConfirmationState, for confirmation: SNSSubscriptionConfirmation) {
+        activity.withLock {
+            guard $0.subscriptionConfirmation?.confirmation == confirmation else { return }
+            $0.subscriptionConfirmation?.state = state
+        }
     }
 
     var snapshot: SourceActivity { activity.withLock { $0 } }
@@ -113,7 +144,7 @@ final class SourceGates: Sendable {
     init(
         routes: [(path: String, source: String)], settings: [String: SourceSettings], defaultMaxBodyBytes: Int,
         clock: some Clock<Duration>
-    ) {
+    ) throws {
         let origin = clock.now
         let elapsed: @Sendable () -> Duration = { origin.duration(to: clock.now) }
         self.elapsed = elapsed
@@ -124,8 +155,8 @@ final class SourceGates: Sendable {
             paths[route.source, default: []].append("/" + route.path)
         }
         let now = elapsed()
-        gates = order.map {
-            SourceGate(
+        gates = try order.map {
+            try SourceGate(
                 source: $0, paths: paths[$0]!, settings: settings[$0] ?? SourceSettings(), defaultMaxBodyBytes: defaultMaxBodyBytes,
                 now: now)
         }

@@ -20,11 +20,14 @@ public struct SourceSettings: Sendable, Equatable {
     public var maxBodyBytes: Int?
     /// Requests per second, as a token bucket; `nil` is unlimited.
     public var rate: RateLimit?
+    /// Amazon SNS signatures and subscriptions (the `cloudwatch` source only).
+    public var sns: SNSSettings
 
-    public init(auth: SourceAuth? = nil, maxBodyBytes: Int? = nil, rate: RateLimit? = nil) {
+    public init(auth: SourceAuth? = nil, maxBodyBytes: Int? = nil, rate: RateLimit? = nil, sns: SNSSettings = SNSSettings()) {
         self.auth = auth
         self.maxBodyBytes = maxBodyBytes
         self.rate = rate
+        self.sns = sns
     }
 
     /// The `source` names of the webhook adapters, which are the keys `sources:` takes.
@@ -33,10 +36,44 @@ public struct SourceSettings: Sendable, Equatable {
     ]
 }
 
+/// What alertbridge does with Amazon SNS's signatures and subscription
+/// confirmations on the `cloudwatch` source. Both are off by default: each
+/// makes the server fetch URLs that arrive in requests, which an operator
+/// should choose, and can limit with `trustedURLs`.
+///
+/// ```yaml
+/// sources:
+///   cloudwatch:
+///     sns: {verify_signatures: true, confirm_subscriptions: true}
+/// ```
+public struct SNSSettings: Sendable, Equatable {
+    /// AWS's own: HTTPS to `sns.<region>.amazonaws.com` (or `.com.cn`).
+    public static let defaultTrustedURLs = #"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/"#
+
+    /// Refuse (401) any SNS message whose signature does not verify against
+    /// the certificate at its `SigningCertURL`.
+    public var verifySignatures: Bool
+    /// Visit a `SubscriptionConfirmation`'s `SubscribeURL` (after its
+    /// signature verifies, when that is on) instead of only logging it.
+    public var confirmSubscriptions: Bool
+    /// An RE2 pattern the whole `SigningCertURL` and `SubscribeURL` must
+    /// match before they are fetched; anything else is refused unfetched.
+    public var trustedURLs: String
+
+    public init(verifySignatures: Bool = false, confirmSubscriptions: Bool = false, trustedURLs: String = Self.defaultTrustedURLs) {
+        self.verifySignatures = verifySignatures
+        self.confirmSubscriptions = confirmSubscriptions
+        self.trustedURLs = trustedURLs
+    }
+}
+
 /// How a source proves a request is its own.
 public enum SourceAuth: Sendable, Equatable, CustomStringConvertible {
     /// `Authorization: Bearer <token>`.
     case bearerToken(Secret)
+    /// `Authorization: Basic <base64 of username:password>` (RFC 7617): what
+    /// Amazon SNS sends when the subscription URL carries credentials.
+    case basic(username: String, password: Secret)
     /// `<header>: <prefix><hex HMAC-SHA256 of the raw body, keyed with the secret>`.
     case hmacSHA256(secret: Secret, header: String, prefix: String)
 
@@ -44,6 +81,7 @@ public enum SourceAuth: Sendable, Equatable, CustomStringConvertible {
     public var kind: String {
         switch self {
         case .bearerToken: "bearer_token"
+        case .basic: "basic"
         case .hmacSHA256: "hmac_sha256"
         }
     }
@@ -51,6 +89,7 @@ public enum SourceAuth: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .bearerToken(let secret): "bearer_token(\(secret))"
+        case .basic(let username, let password): "basic(username: \(username), password: \(password))"
         case .hmacSHA256(let secret, let header, let prefix): "hmac_sha256(\(secret), header: \(header), prefix: \"\(prefix)\")"
         }
     }
@@ -94,9 +133,12 @@ extension SourceSettings {
         var sources: [String: SourceSettings] = [:]
         for (name, entry) in try value.mapping(allowedKeys: knownSources) {
             var settings = SourceSettings()
-            for (key, value) in try entry.mapping(allowedKeys: ["auth", "max_body_bytes", "rate"]) {
+            for (key, value) in try entry.mapping(allowedKeys: ["auth", "max_body_bytes", "rate", "sns"]) {
                 switch key {
                 case "auth": settings.auth = try SourceAuth.parse(value, environment: environment)
+                case "sns":
+                    guard name == "cloudwatch" else { throw value.error("sns applies only to the cloudwatch source, not \(name)") }
+                    settings.sns = try SNSSettings.parse(value)
                 case "max_body_bytes":
                     let number = try value.int()
                     guard number > 0 else { throw value.error("expected a positive integer, got \(number)") }
@@ -110,12 +152,35 @@ extension SourceSettings {
     }
 }
 
+extension SNSSettings {
+    /// `{verify_signatures: true, confirm_subscriptions: true, trusted_urls: '^https://…'}`.
+    static func parse(_ value: YAMLValue) throws(YAMLError) -> SNSSettings {
+        var settings = SNSSettings()
+        for (key, value) in try value.mapping(allowedKeys: ["verify_signatures", "confirm_subscriptions", "trusted_urls"]) {
+            switch key {
+            case "verify_signatures": settings.verifySignatures = try value.bool()
+            case "confirm_subscriptions": settings.confirmSubscriptions = try value.bool()
+            default:
+                let pattern = try value.string()
+                do {
+                    _ = try RE2Pattern(pattern, anchoring: .partial)
+                } catch {
+                    throw value.error("\(error)")
+                }
+                settings.trustedURLs = pattern
+            }
+        }
+        return settings
+    }
+}
+
 extension SourceAuth {
     static func parse(_ value: YAMLValue, environment: [String: String]) throws(YAMLError) -> SourceAuth? {
-        let entries = try value.mapping(allowedKeys: ["bearer_token", "hmac_sha256"])
-        guard entries.count <= 1 else { throw value.error("expected one of bearer_token or hmac_sha256, not both") }
+        let entries = try value.mapping(allowedKeys: ["bearer_token", "basic", "hmac_sha256"])
+        guard entries.count <= 1 else { throw value.error("expected one of bearer_token, basic or hmac_sha256, not several") }
         guard let (kind, body) = entries.first else { return nil }
         if kind == "bearer_token" { return .bearerToken(try Secret.parse(body, environment: environment)) }
+        if kind == "basic" { return try parseBasic(body, environment: environment) }
         var secret: Secret?
         var header = "X-Signature"
         var prefix = ""
@@ -131,6 +196,25 @@ extension SourceAuth {
         }
         guard let secret else { throw body.error("needs secret: {value: …}, {env: NAME} or {file: PATH}") }
         return .hmacSHA256(secret: secret, header: header, prefix: prefix)
+    }
+}
+
+extension SourceAuth {
+    /// `{username: sns, password: {env: SNS_PASSWORD}}`.
+    private static func parseBasic(_ body: YAMLValue, environment: [String: String]) throws(YAMLError) -> SourceAuth {
+        var username: String?
+        var password: Secret?
+        for (key, value) in try body.mapping(allowedKeys: ["username", "password"]) {
+            if key == "username" {
+                let name = try value.string()
+                guard !name.isEmpty, !name.contains(":") else { throw value.error("expected a username without ':'") }
+                username = name
+            } else {
+                password = try Secret.parse(value, environment: environment)
+            }
+        }
+        guard let username, let password else { throw body.error("needs username and password: {value: …}, {env: NAME} or {file: PATH}") }
+        return .basic(username: username, password: password)
     }
 }
 

@@ -28,14 +28,19 @@ import Testing
                 rate: {per_second: 0.01, burst: 2}
               grafana:
                 max_body_bytes: 300
+              gcp:
+                auth: {basic: {username: monitoring, password: {env: AB_E2E_GCP_PASSWORD}}}
             """.write(toFile: directory.path("config.yaml"), atomically: true, encoding: .utf8)
-        return try await ServerProcess(directory: directory, arguments: ["--config", directory.path("config.yaml")])
+        return try await ServerProcess(
+            directory: directory, arguments: ["--config", directory.path("config.yaml")], environment: ["AB_E2E_GCP_PASSWORD": basicPassword])
     }
+
+    static let basicPassword = "pä55:word"
 
     static let generic = #"{"labels": {"alertname": "DiskFull", "service": "db"}}"#
 
     static func signature(_ body: String, key: String = hmacKey) -> String {
-        "sha256=" + SHA256Tests.hex(HMACSHA256.authenticationCode(for: Array(body.utf8), key: Array(key.utf8)))
+        "sha256=" + CryptoTests.hex(HMACSHA256.authenticationCode(for: Array(body.utf8), key: Array(key.utf8)))
     }
 
     @Test("bearer token: missing and wrong get the same 401 and keep nothing; the right one is accepted")
@@ -56,6 +61,29 @@ import Testing
         let stats = try await server.settled()
         #expect(stats["alertsReceived"] as? Int == 1)
         #expect(!server.logText.contains(Self.token) && !server.logText.contains("e2e-bearer-token-7f3b"))
+    }
+
+    @Test("basic auth: challenged with WWW-Authenticate: Basic (as SNS and Google Cloud expect); wrong user or password, 401")
+    func basic() async throws {
+        let server = try await Self.start()
+        defer { Task { await server.stop() } }
+        let body = String(decoding: try Fixture.corpusBodies("gcp-cloud-monitoring-webhook.json")[0].body, as: UTF8.self)
+        func authorization(_ credentials: String) -> [(String, String)] {
+            [("Authorization", "Basic " + Data(credentials.utf8).base64EncodedString())]
+        }
+        for headers in [
+            [], authorization("monitoring:pä55:wore"), authorization("monitor:\(Self.basicPassword)"), authorization("monitoring"),
+            [("Authorization", "Basic not-base64")], [("Authorization", "Bearer \(Self.basicPassword)")],
+        ] {
+            let reply = try await server.request(.POST, "/ingest/gcp", body: body, headers: headers)
+            #expect(reply.status == 401 && reply.body == "{\"error\":\"authentication required\"}\n", "\(headers)")
+            #expect(reply.headers.first(name: "WWW-Authenticate") == "Basic realm=\"alertbridge\", charset=\"UTF-8\"")
+        }
+        let right = try await server.request(.POST, "/ingest/gcp", body: body, headers: authorization("monitoring:\(Self.basicPassword)"))
+        #expect(right.status == 202 && right.json["accepted"] as? Int == 1, "\(right.body)")
+        let gcp = try #require(try await Self.sources(server)["gcp"])
+        #expect(gcp["auth"] as? String == "basic" && (gcp["rejected"] as? [String: Int])?["auth"] == 6)
+        #expect(!server.logText.contains(Self.basicPassword))
     }
 
     @Test("HMAC-SHA256 over the raw body: a good signature is accepted; a wrong key, an altered body or none get 401")
@@ -136,7 +164,7 @@ import Testing
         #expect(generic["alertsReceived"] as? Int == 3)
         #expect(generic["requestsAccepted"] as? Int == 1)
         #expect(generic["auth"] as? String == "bearer_token")
-        #expect(generic["rejected"] as? [String: Int] == ["auth": 1, "rate": 0, "too_large": 0, "malformed": 0, "overloaded": 0])
+        #expect(generic["rejected"] as? [String: Int] == ["auth": 1, "rate": 0, "too_large": 0, "malformed": 0, "overloaded": 0, "unverifiable": 0])
         let lastSeen = try #require((generic["lastSeen"] as? String).flatMap { RFC3339.date($0) })
         #expect(lastSeen >= before && lastSeen <= Date().addingTimeInterval(1))
         #expect((generic["lastSeen"] as? String)?.hasSuffix("Z") == true)
@@ -145,6 +173,7 @@ import Testing
         #expect((sources["pagerduty"]?["paths"] as? [String]) == ["/ingest/pagerduty", "/v2/enqueue"])
         #expect((sources["pagerduty"]?["rejected"] as? [String: Int])?["malformed"] == 1)
         #expect(sources["azure"]?["lastSeen"] == nil && sources["azure"]?["auth"] as? String == "none")
+        #expect(sources["gcp"]?["auth"] as? String == "basic")
         // The API shows how a source is secured, never the secret.
         #expect(!reply.body.contains(Self.token))
     }
@@ -162,6 +191,7 @@ import Testing
         #expect(confirmation["subscribeURL"] as? String == url)
         #expect(confirmation["topicArn"] as? String == envelope["TopicArn"] as? String)
         #expect(confirmation["receivedAt"] as? String != nil)
+        #expect(confirmation["state"] as? String == "awaiting_operator")
         let line = server.logText.split(separator: "\n").first { $0.contains("sns subscription confirmation") }
         #expect(line?.contains("level=notice") == true && line?.contains("subscribe_url=") == true, "\(server.logText)")
     }

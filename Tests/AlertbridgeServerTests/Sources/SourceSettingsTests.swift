@@ -38,7 +38,9 @@ import Testing
                 max_body_bytes: 4096
               generic:
                 auth: {bearer_token: {value: literal-token}}
-            """, environment: ["GRAFANA_TOKEN": "gr-token"])
+              cloudwatch:
+                auth: {basic: {username: sns, password: {env: SNS_PASSWORD}}}
+            """, environment: ["GRAFANA_TOKEN": "gr-token", "SNS_PASSWORD": "pw"])
         #expect(configuration.sources["grafana"] == SourceSettings(
             auth: .bearerToken(Secret(bytes: Array("gr-token".utf8), origin: "env GRAFANA_TOKEN")), rate: RateLimit(perSecond: 0.5, burst: 3)))
         // The file's trailing newline is not part of the secret.
@@ -46,6 +48,32 @@ import Testing
             auth: .hmacSHA256(secret: Secret(bytes: Array("dd-secret".utf8), origin: "file \(directory.path("dd.key"))"), header: "X-Signature", prefix: "sha256="),
             maxBodyBytes: 4096))
         #expect(configuration.sources["generic"]?.auth == .bearerToken(Secret(bytes: Array("literal-token".utf8), origin: "literal")))
+        #expect(
+            configuration.sources["cloudwatch"]?.auth == .basic(username: "sns", password: Secret(bytes: Array("pw".utf8), origin: "env SNS_PASSWORD")))
+        #expect("\(configuration.sources["cloudwatch"]!.auth!)" == "basic(username: sns, password: secret from env SNS_PASSWORD)")
+    }
+
+    @Test("sns: off unless asked; on, with AWS's URLs trusted unless told otherwise")
+    func sns() throws {
+        #expect(try Self.apply("sources: {cloudwatch: {}}").sources["cloudwatch"]?.sns == SNSSettings())
+        #expect(SNSSettings().verifySignatures == false && SNSSettings().confirmSubscriptions == false)
+        let on = try Self.apply("sources: {cloudwatch: {sns: {verify_signatures: true, confirm_subscriptions: true}}}")
+        #expect(on.sources["cloudwatch"]?.sns == SNSSettings(verifySignatures: true, confirmSubscriptions: true))
+        let trusted = try RE2Pattern(SNSSettings.defaultTrustedURLs, anchoring: .partial)
+        for url in [
+            "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-01d088a6f77103d0fe307c0069e40ed6.pem",
+            "https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-3250158c6da20bd7ed7d8ea5a5c8deda.pem",
+            "https://sns.us-west-2.amazonaws.com/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-west-2:1:t&Token=2336",
+        ] {
+            #expect(trusted.matches(url), "\(url)")
+        }
+        for url in [
+            "http://sns.us-east-1.amazonaws.com/cert.pem", "https://sns.us-east-1.amazonaws.com.evil.example/cert.pem",
+            "https://evil.example/?https://sns.us-east-1.amazonaws.com/", "https://sns.us-east-1.amazonaws.com@evil.example/",
+            "https://s3.amazonaws.com/sns/cert.pem",
+        ] {
+            #expect(!trusted.matches(url), "\(url)")
+        }
     }
 
     @Test("a secret prints only where it came from")
@@ -67,7 +95,19 @@ import Testing
             ("sources: {grafana: {auth: {bearer_token: {env: GRAFANA_TOKEN}}}}",
              "config.yaml:1: sources.grafana.auth.bearer_token.env: environment variable GRAFANA_TOKEN is not set"),
             ("sources:\n  grafana:\n    authentication: {}",
-             "config.yaml:3: sources.grafana.authentication: unknown key (allowed here: auth, max_body_bytes, rate)"),
+             "config.yaml:3: sources.grafana.authentication: unknown key (allowed here: auth, max_body_bytes, rate, sns)"),
+            ("sources: {gcp: {auth: {basic: {username: a}}}}",
+             "config.yaml:1: sources.gcp.auth.basic: needs username and password: {value: …}, {env: NAME} or {file: PATH}"),
+            ("sources: {gcp: {auth: {basic: {username: 'a:b', password: {value: c}}}}}",
+             "config.yaml:1: sources.gcp.auth.basic.username: expected a username without ':'"),
+            ("sources: {gcp: {auth: {basic: {username: a, password: {value: c}}, bearer_token: {value: d}}}}",
+             "config.yaml:1: sources.gcp.auth: expected one of bearer_token, basic or hmac_sha256, not several"),
+            ("sources: {grafana: {sns: {verify_signatures: true}}}",
+             "config.yaml:1: sources.grafana.sns: sns applies only to the cloudwatch source, not grafana"),
+            ("sources: {cloudwatch: {sns: {verify_signatures: yes please}}}",
+             "config.yaml:1: sources.cloudwatch.sns.verify_signatures: expected true or false, got \"yes please\""),
+            ("sources: {cloudwatch: {sns: {trusted_urls: '^https://(sns'}}}",
+             "config.yaml:1: sources.cloudwatch.sns.trusted_urls: invalid regular expression: missing ): ^https://(sns"),
             ("sources:\n  graphana: {}", "config.yaml:2: sources.graphana: unknown key (allowed here: \(SourceSettings.knownSources.joined(separator: ", ")))"),
             ("sources: {datadog: {auth: {hmac_sha256: {header: X-Sig}}}}",
              "config.yaml:1: sources.datadog.auth.hmac_sha256: needs secret: {value: …}, {env: NAME} or {file: PATH}"),
