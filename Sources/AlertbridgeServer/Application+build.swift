@@ -109,7 +109,10 @@ public func buildApplication(
     let idleSeconds = configuration.idleTimeout.milliseconds / 1000
     return Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .seconds(max(1, idleSeconds)))),
+        server: ReadDeadlineHTTP1Channel.builder(
+            configuration: .init(idleTimeout: .seconds(max(1, idleSeconds))),
+            timeout: .milliseconds(max(1, configuration.requestReadTimeout.milliseconds)), expired: metrics.requestReadTimeouts,
+            logger: logger),
         configuration: .init(
             address: .hostname(configuration.http.host, port: configuration.http.port),
             serverName: nil,

@@ -94,6 +94,9 @@ public struct ServerConfiguration: Sendable {
     public var maxBacklogAlerts = 1_000_000
     /// Idle keep-alive connections are closed after this long.
     public var idleTimeout: Duration = .seconds(60)
+    /// A request must arrive whole (head to end) within this long of its
+    /// head, or its connection is closed: slow senders are cut off.
+    public var requestReadTimeout: Duration = .seconds(30)
     public var logLevel: Logger.Level = .info
     /// How often the engine applies what time alone changes (timeouts, closing).
     public var tickInterval: Duration = .seconds(1)
@@ -135,7 +138,7 @@ public struct ServerConfiguration: Sendable {
             case "limits":
                 for (key, value) in try value.mapping(allowedKeys: [
                     "max_body_bytes", "max_alerts_per_request", "max_labels_per_alert", "max_label_value_bytes", "max_connections",
-                    "idle_timeout", "max_inflight_bytes", "max_backlog_alerts",
+                    "idle_timeout", "request_read_timeout", "max_inflight_bytes", "max_backlog_alerts",
                 ]) {
                     switch key {
                     case "max_body_bytes": maxBodyBytes = try Self.positive(value)
@@ -145,6 +148,7 @@ public struct ServerConfiguration: Sendable {
                     case "max_connections": maxConnections = try Self.positive(value)
                     case "max_inflight_bytes": maxInFlightBytes = try Self.positive(value)
                     case "max_backlog_alerts": maxBacklogAlerts = try Self.positive(value)
+                    case "request_read_timeout": requestReadTimeout = try Self.positiveDuration(value)
                     default: idleTimeout = try value.duration()
                     }
                 }
@@ -223,6 +227,12 @@ public struct ServerConfiguration: Sendable {
         if text == "off" { return nil }
         guard let address = HostPort(text) else { throw value.error("expected HOST:PORT or off, got \"\(text)\"") }
         return address
+    }
+
+    private static func positiveDuration(_ value: YAMLValue) throws(YAMLError) -> Duration {
+        let duration = try value.duration()
+        guard duration > .zero else { throw value.error("expected a duration above zero") }
+        return duration
     }
 
     private static func positive(_ value: YAMLValue) throws(YAMLError) -> Int {

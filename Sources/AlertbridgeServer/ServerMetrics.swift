@@ -13,6 +13,8 @@ final class ServerMetrics: Sendable {
     private let rulesLoaded: Gauge
     let backlogAlerts: Gauge
     let engineReady: Gauge
+    /// Connections closed because a request was not read within `limits.request_read_timeout`.
+    let requestReadTimeouts: Counter
 
     init(ruleCount: Int) {
         func name(_ subsystem: String, _ metric: String, _ unit: String = "", help: String) -> MetricNameDescriptor {
@@ -26,6 +28,10 @@ final class ServerMetrics: Sendable {
         rulesLoaded = registry.makeGauge(descriptor: name("rules", "loaded", help: "Rules in the rule set in force."))
         backlogAlerts = registry.makeGauge(descriptor: name("inbox", "backlog_alerts", help: "Committed alerts the engine has not processed yet."))
         engineReady = registry.makeGauge(descriptor: name("engine", "ready", help: "1 while the engine is restored and processing."))
+        requestReadTimeouts = registry.makeCounter(
+            descriptor: name(
+                "http", "request_read_timeouts", "total",
+                help: "HTTP connections closed because a request was not read whole within limits.request_read_timeout."))
         lastReloadSuccessful.set(to: 1)
         rulesLoaded.set(to: Double(ruleCount))
     }

@@ -1,0 +1,120 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import Prometheus
+
+/// HTTP/1.1 as Hummingbird serves it, plus a deadline on reading each
+/// request: a connection whose request has not arrived whole (head, body
+/// and end) within `limits.request_read_timeout` of its first byte is closed.
+///
+/// The idle timeout only closes a connection that sends nothing; a sender
+/// trickling a byte at a time, in the headers (slowloris) or the body,
+/// stays under it for ever, holding a connection and an in-flight
+/// reservation. This bounds the whole read, as nginx's
+/// `client_header_timeout`/`client_body_timeout` and Go's `ReadTimeout` do.
+/// The clock stops when the request's end is parsed: the time the server
+/// takes to answer is not the sender's to answer for.
+///
+/// The connection is closed without a response. Nothing of the request has
+/// been kept: intake keeps a request only once its body is whole.
+struct ReadDeadlineHTTP1Channel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+
+    let http1: HTTP1Channel
+    let timeout: TimeAmount
+    let expired: Counter
+    let logger: Logger
+
+    static func builder(
+        configuration: HTTP1Channel.Configuration, timeout: TimeAmount, expired: Counter, logger: Logger
+    ) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            ReadDeadlineHTTP1Channel(
+                http1: HTTP1Channel(responder: responder, configuration: configuration), timeout: timeout, expired: expired,
+                logger: logger)
+        }
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let deadline = ReadDeadline(timeout: timeout, expired: expired, logger: self.logger)
+            let pipeline = channel.pipeline.syncOperations
+            let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try pipeline.addHandler(RequestBytesWatcher(deadline), position: .first)
+            try pipeline.addHandler(RequestEndWatcher(deadline), position: .after(decoder))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await http1.handle(value: value, logger: logger)
+    }
+}
+
+/// One connection's deadline, shared by the two watchers (both on the
+/// connection's event loop).
+private final class ReadDeadline {
+    private let timeout: TimeAmount
+    private let expired: Counter
+    private let logger: Logger
+    private var scheduled: Scheduled<Void>?
+
+    init(timeout: TimeAmount, expired: Counter, logger: Logger) {
+        self.timeout = timeout
+        self.expired = expired
+        self.logger = logger
+    }
+
+    /// Starts the clock, unless a request is already being read.
+    func requestBytesArrived(context: ChannelHandlerContext) {
+        guard scheduled == nil else { return }
+        let channel = context.channel
+        let (expired, logger) = (self.expired, self.logger)
+        let remote = context.remoteAddress.map { "\($0)" } ?? "?"
+        scheduled = context.eventLoop.scheduleTask(in: timeout) {
+            expired.increment()
+            logger.debug("request not read in time; connection closed", metadata: ["peer": "\(remote)"])
+            channel.close(promise: nil)
+        }
+    }
+
+    func requestEnded() {
+        scheduled?.cancel()
+        scheduled = nil
+    }
+}
+
+/// First in the pipeline: any bytes while no request is being read start a request's clock.
+private final class RequestBytesWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    private let deadline: ReadDeadline
+
+    init(_ deadline: ReadDeadline) { self.deadline = deadline }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        deadline.requestBytesArrived(context: context)
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline.requestEnded()
+        context.fireChannelInactive()
+    }
+}
+
+/// Right after the HTTP decoder (before pipelining holds requests back):
+/// a request's end stops its clock.
+private final class RequestEndWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    private let deadline: ReadDeadline
+
+    init(_ deadline: ReadDeadline) { self.deadline = deadline }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .end = unwrapInboundIn(data) { deadline.requestEnded() }
+        context.fireChannelRead(data)
+    }
+}
