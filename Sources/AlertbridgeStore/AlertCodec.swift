@@ -5,19 +5,28 @@ public import Foundation
 ///
 /// The inbox stores what adapters produced, not JSON: the engine reads every
 /// entry back, and a length-prefixed layout decodes several times faster
-/// than any text format. Layout (version 1), integers as LEB128 varints,
-/// times as zigzag varints of Unix milliseconds, strings as length + UTF-8:
+/// than any text format. Integers are LEB128 varints, times zigzag varints
+/// of Unix milliseconds, strings length + UTF-8:
 ///
 /// ```
-/// version count { source labels annotations status startsAt endsAt? receivedAt generatorURL? }*
+/// version count { source labels annotations status startsAt endsAt? receivedAt tail }*
 /// labels = count { name value }*
+/// tail (version 1) = 0 | 1 generatorURL
+/// tail (version 2) = flags [generatorURL if flags & 1] [identity if flags & 2]
 /// ```
+///
+/// Version 2 adds ``Alert/identity``. A batch without identities is still
+/// written as version 1, byte for byte what earlier releases wrote (so
+/// their inbox stays readable by them after a downgrade); both versions
+/// are read.
 public enum AlertCodec {
-    public static let version: UInt8 = 1
+    /// The newest version written.
+    public static let version: UInt8 = 2
 
     public static func encode(_ alerts: [Alert]) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(alerts.count * 256)
+        let version: UInt8 = alerts.contains { $0.identity != nil } ? 2 : 1
         output.append(version)
         writeVarint(UInt64(alerts.count), to: &output)
         for alert in alerts {
@@ -33,12 +42,9 @@ public enum AlertCodec {
                 output.append(0)
             }
             writeTime(alert.receivedAt, to: &output)
-            if let url = alert.generatorURL {
-                output.append(1)
-                writeString(url, to: &output)
-            } else {
-                output.append(0)
-            }
+            output.append((alert.generatorURL == nil ? 0 : 1) | (alert.identity == nil ? 0 : 2))
+            if let url = alert.generatorURL { writeString(url, to: &output) }
+            if let identity = alert.identity { writeString(identity, to: &output) }
         }
         return output
     }
@@ -51,7 +57,8 @@ public enum AlertCodec {
     public static func decode(_ bytes: some ContiguousBytes) throws -> [Alert] {
         try bytes.withUnsafeBytes { raw in
             var reader = Reader(bytes: raw)
-            guard try reader.byte() == version else { throw DecodingError(offset: 0) }
+            let version = try reader.byte()
+            guard version == 1 || version == 2 else { throw DecodingError(offset: 0) }
             let count = try reader.count()
             var alerts: [Alert] = []
             alerts.reserveCapacity(count)
@@ -63,11 +70,14 @@ public enum AlertCodec {
                 let startsAt = try reader.time()
                 let endsAt = try reader.byte() == 1 ? try reader.time() : nil
                 let receivedAt = try reader.time()
-                let generatorURL = try reader.byte() == 1 ? try reader.string() : nil
+                let flags = try reader.byte()
+                guard flags <= (version == 1 ? 1 : 3) else { throw DecodingError(offset: reader.offset - 1) }
+                let generatorURL = flags & 1 != 0 ? try reader.string() : nil
+                let identity = flags & 2 != 0 ? try reader.string() : nil
                 alerts.append(
                     Alert(
                         source: source, labels: labels, annotations: annotations, status: status,
-                        startsAt: startsAt, endsAt: endsAt, receivedAt: receivedAt, generatorURL: generatorURL))
+                        startsAt: startsAt, endsAt: endsAt, receivedAt: receivedAt, generatorURL: generatorURL, identity: identity))
             }
             return alerts
         }

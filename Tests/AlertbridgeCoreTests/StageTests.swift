@@ -18,11 +18,12 @@ private struct Timeline {
     @discardableResult
     mutating func receive(
         _ labels: LabelSet, status: AlertStatus = .firing, annotations: LabelSet = .empty, endsIn: Double? = nil, at seconds: Double,
-        source: String = "test"
+        source: String = "test", identity: String? = nil
     ) -> DeskChanges {
-        let alert = AlertBuilder.alert(
+        var alert = AlertBuilder.alert(
             labels, annotations: annotations, status: status, endsAt: status == .resolved ? seconds : endsIn.map { seconds + $0 }, at: seconds,
             source: source)
+        alert.identity = identity
         let step = engine.process([alert], at: t(seconds))
         changes.merge(step)
         return step
@@ -104,6 +105,35 @@ private struct Timeline {
         timeline.receive(["alertname": "LinkDown", "host": "sw-1", "app": "lldp", "message": "port 2"], at: 3, source: "prometheus")
         #expect(timeline.engine.liveAlerts.count == 3)
         #expect(timeline.changes.events.contains { $0.kind == .alertEnriched && $0.detail == "rule syslog: identity from host, app" })
+    }
+}
+
+@Suite struct SenderIdentityTests {
+    @Test("a sender's identity: a resolve with fewer labels resolves its trigger, which keeps its labels and severity")
+    func resolveByIdentity() throws {
+        var timeline = try Timeline("")
+        let trigger: LabelSet = ["alertname": "k-1", "dedup_key": "k-1", "severity": "critical", "host": "db-1", "service": "db"]
+        timeline.receive(trigger, at: 0, source: "pagerduty", identity: "k-1")
+        #expect(timeline.engine.incident(1)?.severity == .critical)
+        let resolve = timeline.receive(["alertname": "k-1", "dedup_key": "k-1"], status: .resolved, at: 60, source: "pagerduty", identity: "k-1")
+        #expect(resolve.verdicts == [.resolved(alert: 1, incident: 1)])
+        #expect(timeline.engine.alert(1)?.labels == trigger && timeline.engine.alert(1)?.status == .resolved)
+        #expect(timeline.engine.incident(1)?.status == .resolved)
+        // The same labels under another key, or the same key from another source, are other alerts.
+        timeline.receive(trigger, at: 120, source: "pagerduty", identity: "k-2")
+        timeline.receive(trigger, at: 120, source: "zabbix", identity: "k-1")
+        #expect(timeline.engine.liveAlerts.count == 3)
+    }
+
+    @Test("a sender's identity is not narrowed by a dedup rule: its later events could not match the rule's key")
+    func identityBeatsDedupRules() throws {
+        var timeline = try Timeline("dedup: [{name: by-name, key: [alertname]}]")
+        timeline.receive(["alertname": "Disk", "host": "a"], at: 0, source: "zabbix", identity: "1")
+        timeline.receive(["alertname": "Disk", "host": "b"], at: 1, source: "zabbix", identity: "2")
+        #expect(timeline.engine.liveAlerts.count == 2)
+        timeline.receive(["alertname": "Disk", "host": "a"], at: 2, source: "test")
+        let rule = timeline.receive(["alertname": "Disk", "host": "b"], at: 3, source: "test")
+        #expect(rule.verdicts.count == 1 && timeline.engine.liveAlerts.count == 3, "without an identity the rule still applies")
     }
 }
 

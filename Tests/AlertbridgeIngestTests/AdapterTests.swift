@@ -2,6 +2,7 @@ import AlertbridgeCore
 import AlertbridgeIngest
 import AlertbridgeTestSupport
 import Foundation
+import NIOCore
 import Testing
 
 private let receivedAt = Date(unixMilliseconds: RFC3339.unixMilliseconds("2024-05-13T10:05:00Z")!)
@@ -115,6 +116,63 @@ private func date(_ text: String) -> Date { Date(unixMilliseconds: RFC3339.unixM
         let line = #"{"labels": {"a": "1"}, "receivedAt": "2024-05-13T09:00:00Z"}"#
         #expect(try GenericAdapter().decode(line, receivedAt: receivedAt)[0].receivedAt == receivedAt)
         #expect(try GenericAdapter(acceptsReceivedAt: true).decode(line, receivedAt: receivedAt)[0].receivedAt == date("2024-05-13T09:00:00Z"))
+    }
+
+    @Test("identity: the sender's own key is carried; empty or too long, an error naming it")
+    func identity() throws {
+        let alerts = try GenericAdapter().decode(
+            #"[{"labels": {"a": "1"}, "identity": "job-42"}, {"labels": {"a": "2"}}, {"labels": {"a": "3"}, "identity": null}]"#,
+            receivedAt: receivedAt)
+        #expect(alerts.map(\.identity) == ["job-42", nil, nil])
+        #expect(throws: IngestError(path: "[1].identity", "must not be empty")) {
+            try GenericAdapter().decode(#"[{"labels": {"a": "1"}}, {"labels": {"a": "2"}, "identity": ""}]"#, receivedAt: receivedAt)
+        }
+        #expect(throws: IngestError(path: "identity", "expected a string, got a number")) {
+            try GenericAdapter().decode(#"{"labels": {"a": "1"}, "identity": 42}"#, receivedAt: receivedAt)
+        }
+        let long = String(repeating: "k", count: 16 * 1024 + 1)
+        #expect(throws: IngestError(path: "identity", "is 16385 bytes; the limit is 16384")) {
+            try GenericAdapter().decode(#"{"labels": {"a": "1"}, "identity": "\#(long)"}"#, receivedAt: receivedAt)
+        }
+    }
+}
+
+/// `docs/generic-alert.schema.json` against the adapter it documents: its
+/// examples decode, it names exactly the members the adapter reads, and its
+/// limits are the adapter's defaults. (Its examples and counter-examples were
+/// also checked with Python's jsonschema, which CI does not install.)
+@Suite struct GenericSchemaTests {
+    static func schema() throws -> [String: Any] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/generic-alert.schema.json")
+        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
+
+    @Test("every example in the schema decodes")
+    func examples() throws {
+        let examples = try #require(try Self.schema()["examples"] as? [Any])
+        #expect(examples.count == 3)
+        for example in examples {
+            let body = try JSONSerialization.data(withJSONObject: example)
+            #expect(throws: Never.self) { try GenericAdapter().decode(ByteBuffer(bytes: body), receivedAt: receivedAt) }
+        }
+    }
+
+    @Test("the schema names the members the adapter reads, with the adapter's limits")
+    func membersAndLimits() throws {
+        let definitions = try #require(try Self.schema()["$defs"] as? [String: Any])
+        let alert = try #require(definitions["alert"] as? [String: Any])
+        let properties = try #require(alert["properties"] as? [String: Any])
+        #expect(
+            Set(properties.keys) == ["labels", "annotations", "status", "startsAt", "endsAt", "generatorURL", "identity", "receivedAt"])
+        #expect(alert["required"] as? [String] == ["labels"])
+        let strings = try #require(definitions["strings"] as? [String: Any])
+        let limits = IngestLimits()
+        #expect(strings["maxProperties"] as? Int == limits.maxLabelsPerAlert)
+        #expect((strings["propertyNames"] as? [String: Any])?["maxLength"] as? Int == limits.maxLabelNameBytes)
+        let array = try #require((try Self.schema()["oneOf"] as? [[String: Any]])?.last)
+        #expect(array["maxItems"] as? Int == limits.maxAlertsPerRequest)
+        #expect((properties["status"] as? [String: Any])?["enum"] as? [String] == AlertStatus.allCases.map(\.rawValue))
     }
 }
 

@@ -71,12 +71,14 @@ private func date(_ text: String) -> Date { Date(unixMilliseconds: RFC3339.unixM
     }
 
     static func render(_ alert: Alert) -> [String: Any] {
-        [
+        var rendered: [String: Any] = [
             "source": alert.source, "status": alert.status.rawValue, "fingerprint": alert.fingerprint.hex,
             "labels": alert.labels.dictionary, "annotations": alert.annotations.dictionary,
             "startsAt": RFC3339.string(alert.startsAt), "endsAt": alert.endsAt.map(RFC3339.string) ?? NSNull(),
             "receivedAt": RFC3339.string(alert.receivedAt), "generatorURL": alert.generatorURL ?? NSNull(),
         ]
+        if let identity = alert.identity { rendered["identity"] = identity }
+        return rendered
     }
 
     static func render(_ confirmation: SNSSubscriptionConfirmation) -> [String: Any] {
@@ -117,7 +119,7 @@ private func date(_ text: String) -> Date { Date(unixMilliseconds: RFC3339.unixM
 }
 
 @Suite struct PagerDutyAdapterTests {
-    @Test("trigger, acknowledge and resolve of one dedup_key: one identity; acknowledge yields nothing")
+    @Test("trigger, acknowledge and resolve of one dedup_key: one identity, the trigger's labels say more; acknowledge yields nothing")
     func lifecycle() throws {
         let bodies = try Fixture.corpusBodies("pagerduty-events-v2.json")
         let adapter = PagerDutyAdapter()
@@ -125,11 +127,12 @@ private func date(_ text: String) -> Date { Date(unixMilliseconds: RFC3339.unixM
         let acknowledge = try adapter.decode(bodies[7].body, receivedAt: receivedAt)
         let resolve = try adapter.decode(#"{"routing_key": "k", "dedup_key": "4251", "event_action": "resolve"}"#, receivedAt: receivedAt)
         #expect(trigger.count == 1 && trigger[0].status == .firing)
-        #expect(trigger[0].labels == ["alertname": "4251", "dedup_key": "4251"])
+        #expect(trigger[0].labels == ["alertname": "4251", "dedup_key": "4251", "severity": "major", "host": "web-1 : 192.0.2.15"])
         #expect(trigger[0].annotations["severity"] == "major" && trigger[0].annotations["source"] == "web-1 : 192.0.2.15")
         #expect(acknowledge.isEmpty)
         #expect(resolve.count == 1 && resolve[0].status == .resolved && resolve[0].endsAt == receivedAt)
-        #expect(resolve[0].fingerprint == trigger[0].fingerprint)
+        #expect(resolve[0].labels == ["alertname": "4251", "dedup_key": "4251"])
+        #expect(resolve[0].identity == "4251" && trigger[0].identity == "4251")
     }
 
     @Test("the +0000 timestamp is read; a trigger without dedup_key gets a stable one")

@@ -50,17 +50,26 @@ import Testing
         defer { Task { await server.stop() } }
         let trigger = """
             {"routing_key": "00000000000000000000000000000000", "dedup_key": "db-7-disk", "event_action": "trigger",
-             "payload": {"summary": "Disk sda1 almost full on db-7", "source": "db-7.example.com", "severity": "critical"}}
+             "payload": {"summary": "Disk sda1 almost full on db-7", "source": "db-7.example.com", "severity": "critical",
+                         "component": "postgres"}}
             """
         let acknowledge = #"{"routing_key": "00000000000000000000000000000000", "dedup_key": "db-7-disk", "event_action": "acknowledge"}"#
         let resolve = #"{"routing_key": "00000000000000000000000000000000", "dedup_key": "db-7-disk", "event_action": "resolve"}"#
         // A sender's acknowledge is accepted and changes nothing.
         let incident = try await openThenResolve(server, firing: ("/ingest/pagerduty", trigger), resolved: ("/v2/enqueue", resolve))
         #expect(incident["title"] as? String == "Disk sda1 almost full on db-7")
+        // The trigger's severity, host and service are labels, so the
+        // incident has its severity and groups by its service.
+        #expect(incident["severity"] as? String == "critical" && incident["priority"] as? String == "P1", "\(incident)")
+        #expect(incident["groupKey"] as? String == #"{service="postgres"}"#, "\(incident)")
+        let alerts = try await server.get("/api/v1/alerts").json["alerts"] as? [[String: Any]] ?? []
+        #expect(alerts.count == 1 && alerts.first?["status"] as? String == "resolved")
+        #expect((alerts.first?["labels"] as? [String: String])?["host"] == "db-7.example.com")
         #expect(try await server.post("/v2/enqueue", acknowledge).json["accepted"] as? Int == 0)
 
         // The same through PagerDuty's own path only, as Alertmanager's `url:` sends it.
         let again = trigger.replacingOccurrences(of: "db-7-disk", with: "db-8-disk")
+            .replacingOccurrences(of: #""component": "postgres""#, with: #""component": "mysql""#)
         #expect(try await server.post("/v2/enqueue", again).status == 202)
         _ = try await server.eventually("/api/v1/incidents?status=open") { ($0["incidents"] as? [Any])?.count == 1 }
         #expect(try await server.post("/v2/enqueue", resolve.replacingOccurrences(of: "db-7-disk", with: "db-8-disk")).status == 202)
@@ -76,6 +85,18 @@ import Testing
             resolved: ("/ingest/zabbix", try corpus("zabbix-webhook.json", 2)))
         #expect(incident["severity"] as? String == "major")
         #expect(incident["title"] as? String == "High CPU utilization (over 90% for 5m)")
+    }
+
+    @Test("Zabbix: a recovery resolves its problem by event id even after the problem's severity changed")
+    func zabbixSeverityChanged() async throws {
+        let server = try await ServerProcess()
+        defer { Task { await server.stop() } }
+        let recovery = try corpus("zabbix-webhook.json", 2).replacingOccurrences(of: #""severity":"4""#, with: #""severity":"5""#)
+        #expect(recovery.contains(#""severity":"5""#))
+        _ = try await openThenResolve(
+            server, firing: ("/ingest/zabbix", try corpus("zabbix-webhook.json", 1)), resolved: ("/ingest/zabbix", recovery))
+        let alerts = try await server.get("/api/v1/alerts").json["alerts"] as? [[String: Any]] ?? []
+        #expect(alerts.count == 1, "one alert, not a second one for the new severity: \(alerts)")
     }
 
     @Test("CloudWatch: a subscription confirmation over text/plain is accepted and opens nothing")

@@ -20,6 +20,31 @@ private let t = AlertBuilder.time
         ]
         #expect(try AlertCodec.decode(AlertCodec.encode(alerts)) == alerts)
         #expect(try AlertCodec.decode(AlertCodec.encode([])) == [])
+        var withIdentity = alerts
+        withIdentity[1].identity = "dedup-κλειδί-1"
+        withIdentity.append(Alert(source: "zabbix", labels: ["a": "c"], startsAt: t(1), receivedAt: t(1), identity: "4251"))
+        #expect(try AlertCodec.decode(AlertCodec.encode(withIdentity)) == withIdentity)
+    }
+
+    @Test("a batch without identities is written as version 1, byte for byte as before; one with them as version 2")
+    func versions() throws {
+        // Written by the release before identities (version 1): must stay readable.
+        let versionOne: [UInt8] = [
+            1, 1, 4, 0x67, 0x65, 0x6E, 0x65, 1, 1, 0x61, 1, 0x62, 0, 0, 0, 0, 0, 1, 3, 0x75, 0x72, 0x6C,
+        ]
+        let decoded = try AlertCodec.decode(versionOne)
+        let zero = Date(unixMilliseconds: 0)
+        #expect(decoded == [Alert(source: "gene", labels: ["a": "b"], startsAt: zero, receivedAt: zero, generatorURL: "url")])
+        #expect(AlertCodec.encode(decoded) == versionOne)
+        var identified = decoded
+        identified[0].identity = "k"
+        let versionTwo = AlertCodec.encode(identified)
+        #expect(versionTwo.first == 2 && Array(versionTwo.suffix(7)) == [3, 3, 0x75, 0x72, 0x6C, 1, 0x6B])
+        #expect(try AlertCodec.decode(versionTwo) == identified)
+        // A version-1 entry cannot say "identity follows".
+        var forged = versionOne
+        forged[forged.count - 5] = 3
+        #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode(forged) }
     }
 
     @Test("truncated or foreign bytes are an error, never a crash")
@@ -28,7 +53,7 @@ private let t = AlertBuilder.time
         for length in 0..<bytes.count {
             #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode(Array(bytes.prefix(length))) }
         }
-        #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([2, 0]) }
+        #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([3, 0]) }
         #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]) }
     }
 }

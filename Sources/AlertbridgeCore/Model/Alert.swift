@@ -36,6 +36,17 @@ public struct Alert: Equatable, Sendable {
     /// When alertbridge received it: the engine's notion of "now" for this alert.
     public var receivedAt: Date
     public var generatorURL: String?
+    /// The sender's own key for the alert, when it has one that is not its
+    /// labels: PagerDuty's `dedup_key`, Zabbix's problem event id.
+    ///
+    /// Such senders identify a condition by that key alone, and their later
+    /// events (a resolve, a severity change) do not repeat the labels of the
+    /// first. With an identity, the engine recognises an alert by
+    /// ``source`` and this key instead of by its labels, so the first event
+    /// can carry labels that rules and correlation use (severity, host,
+    /// service) and the later ones still find it. `nil` for senders, like
+    /// Prometheus, whose labels are the identity.
+    public var identity: String?
     /// The hash of ``labels``; Alertmanager's value for the same label set.
     public private(set) var fingerprint: Fingerprint
 
@@ -47,7 +58,8 @@ public struct Alert: Equatable, Sendable {
         startsAt: Date,
         endsAt: Date? = nil,
         receivedAt: Date,
-        generatorURL: String? = nil
+        generatorURL: String? = nil,
+        identity: String? = nil
     ) {
         self.source = source
         self.labels = labels
@@ -57,6 +69,7 @@ public struct Alert: Equatable, Sendable {
         self.endsAt = endsAt
         self.receivedAt = receivedAt
         self.generatorURL = generatorURL
+        self.identity = identity
         self.fingerprint = Fingerprint(labels)
     }
 

@@ -6,8 +6,13 @@ public import NIOCore
 ///
 /// ```json
 /// {"labels": {"alertname": "DiskFull", "host": "db-1"}, "annotations": {"summary": "…"},
-///  "status": "firing", "startsAt": "2024-05-13T10:00:00Z", "endsAt": "…", "generatorURL": "…"}
+///  "status": "firing", "startsAt": "2024-05-13T10:00:00Z", "endsAt": "…", "generatorURL": "…",
+///  "identity": "…"}
 /// ```
+///
+/// `identity` (optional) is the sender's own key for the alert
+/// (``Alert/identity``): alerts with the same one are the same alert,
+/// whatever their labels, so a resolve need not repeat the labels it resolves.
 ///
 /// One object or an array of them. Only `labels` is required; `status`
 /// defaults to firing and `startsAt` to the time of receipt. As in
@@ -60,8 +65,16 @@ public struct GenericAdapter: IngestAdapter {
         }
         if let end = endsAt, end <= receivedAt { status = .resolved }
         if status == .resolved, endsAt == nil { endsAt = receivedAt }
+        let identity = try PayloadFields.optionalString(element["identity"], field("identity"))
+        if let identity {
+            guard !identity.isEmpty else { throw IngestError(path: field("identity"), "must not be empty") }
+            guard identity.utf8.count <= limits.maxLabelValueBytes else {
+                throw IngestError(path: field("identity"), "is \(identity.utf8.count) bytes; the limit is \(limits.maxLabelValueBytes)")
+            }
+        }
         return Alert(
             source: source, labels: labels, annotations: annotations, status: status, startsAt: startsAt, endsAt: endsAt,
-            receivedAt: receivedAt, generatorURL: try PayloadFields.optionalString(element["generatorURL"], field("generatorURL")))
+            receivedAt: receivedAt, generatorURL: try PayloadFields.optionalString(element["generatorURL"], field("generatorURL")),
+            identity: identity)
     }
 }

@@ -7,15 +7,17 @@ public import NIOCore
 /// most other tools emit it.
 ///
 /// PagerDuty identifies an alert by `dedup_key` alone: `acknowledge` and
-/// `resolve` events carry nothing else (no summary, severity or source). The
-/// engine identifies an alert by its labels, so the labels of every
-/// PagerDuty alert are exactly `{alertname=<dedup_key>, dedup_key=<dedup_key>}`:
-/// a resolve then has the same fingerprint as its trigger and resolves it. The
-/// trigger's details (summary, severity, source, component, group, class,
-/// custom details, links) go into annotations, where they describe the alert
-/// without changing its identity. The price: `severity`, `host` and `service`
-/// are not labels, so rules cannot match on them and an incident of PagerDuty
-/// alerts has the default severity (warning) — see docs/sources.md.
+/// `resolve` events carry nothing else (no summary, severity or source). So
+/// the key is the alert's ``Alert/identity``, and a resolve finds its trigger
+/// by it whatever their labels. A trigger's labels are `alertname` and
+/// `dedup_key` (both the key: each PagerDuty alert is its own incident unless
+/// correlation finds a service for it, as in PagerDuty), `severity` on the
+/// canonical scale, `host` (`payload.source`, unless it only repeats the
+/// sending tool's `client` name, as Alertmanager's default does) and
+/// `service` (`payload.component`, when given); the rest of the payload (summary,
+/// group, class, custom details, links) goes into annotations. A resolve's
+/// labels are only `alertname` and `dedup_key`; the alert keeps its
+/// trigger's.
 ///
 /// Event actions:
 /// - `trigger`: a firing alert, from `payload.timestamp` (or receipt);
@@ -64,8 +66,8 @@ public struct PagerDutyAdapter: IngestAdapter {
             if let payload = root["payload"], payload != .null { annotations = try self.annotations(of: root, payload: payload) }
             return [
                 Alert(
-                    source: source, labels: try identity(key), annotations: annotations, status: .resolved,
-                    startsAt: receivedAt, endsAt: receivedAt, receivedAt: receivedAt)
+                    source: source, labels: try labels(key), annotations: annotations, status: .resolved,
+                    startsAt: receivedAt, endsAt: receivedAt, receivedAt: receivedAt, identity: key)
             ]
         default:
             throw IngestError(path: "event_action", "expected \"trigger\", \"acknowledge\" or \"resolve\", got \"\(action.prefix(64))\"")
@@ -83,13 +85,25 @@ public struct PagerDutyAdapter: IngestAdapter {
         }
         let key = dedupKey ?? "\(origin)/\(summary)"
         let startsAt = try PayloadFields.time(payload?["timestamp"], "payload.timestamp") ?? receivedAt
+        let component = try PayloadFields.optionalString(payload?["component"], "payload.component") ?? ""
+        // Alertmanager's default `source` is its own name, as is its `client`:
+        // a source that only names the sending tool says nothing of a host.
+        let client = try PayloadFields.optionalString(root["client"], "client") ?? ""
+        let host = origin == client ? "" : origin
         return Alert(
-            source: source, labels: try identity(key), annotations: try annotations(of: root, payload: payload!),
-            status: .firing, startsAt: startsAt, receivedAt: receivedAt)
+            source: source,
+            labels: try labels(key, severity: Self.severities[word], host: host, service: component),
+            annotations: try annotations(of: root, payload: payload!), status: .firing, startsAt: startsAt, receivedAt: receivedAt,
+            identity: key)
     }
 
-    private func identity(_ key: String) throws(IngestError) -> LabelSet {
-        try PayloadFields.built([("alertname", key), ("dedup_key", key)], "dedup_key", limits: limits, valueLimit: limits.maxLabelValueBytes)
+    /// `alertname` and `dedup_key` (the key), and what a trigger says of
+    /// severity, host and service (empty ones are left out).
+    private func labels(_ key: String, severity: Severity? = nil, host: String = "", service: String = "") throws(IngestError) -> LabelSet {
+        _ = try PayloadFields.built([("dedup_key", key)], "dedup_key", limits: limits, valueLimit: limits.maxLabelValueBytes)
+        return try PayloadFields.built(
+            [("alertname", key), ("dedup_key", key), ("severity", severity?.rawValue ?? ""), ("host", host), ("service", service)],
+            "payload", limits: limits, valueLimit: limits.maxLabelValueBytes)
     }
 
     /// The trigger's description: PagerDuty's field names, `severity` on the

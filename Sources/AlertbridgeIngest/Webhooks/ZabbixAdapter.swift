@@ -15,10 +15,11 @@ public import NIOCore
 ///   as in the PagerDuty media type): `eventid`, `eventvalue`, `eventupdate`,
 ///   `severity`, `hostname`, `eventtags` as `"tag:value, tag:value"`.
 ///
-/// Identity: a recovery carries the problem's `{EVENT.ID}`, so the labels are
+/// Identity: the problem's `{EVENT.ID}` (``Alert/identity``), which its
+/// recovery carries, so the recovery resolves the problem even when the
+/// problem's severity or tags changed in between. The labels are
 /// `alertname` (the problem name), `host`, `severity`, `event_id` and, when
-/// the event has a `service` tag, `service`: equal for a problem and its
-/// recovery, which resolves it. `{EVENT.VALUE}` 1 fires, 0 resolves; an
+/// the event has a `service` tag, `service`. `{EVENT.VALUE}` 1 fires, 0 resolves; an
 /// update (`{EVENT.UPDATE.STATUS}` 1: acknowledgement, comment, severity
 /// change) is accepted and dropped, since acknowledging is the desk's job.
 ///
@@ -104,7 +105,8 @@ public struct ZabbixAdapter: IngestAdapter {
             Alert(
                 source: source, labels: labels,
                 annotations: try PayloadFields.built(annotations, "body", limits: limits, valueLimit: limits.maxAnnotationValueBytes),
-                status: value == true ? .firing : .resolved, startsAt: startsAt, endsAt: endsAt, receivedAt: receivedAt)
+                status: value == true ? .firing : .resolved, startsAt: startsAt, endsAt: endsAt, receivedAt: receivedAt,
+                identity: eventID)
         ]
     }
 

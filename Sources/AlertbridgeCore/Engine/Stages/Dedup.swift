@@ -82,10 +82,15 @@ extension Engine {
         }
     }
 
-    /// The fingerprint of the labels that make the alert's identity: those of
+    /// The fingerprint of what makes the alert's identity: the sender's own
+    /// key when it gives one (``Alert/identity``: its later events carry
+    /// nothing else, so no rule may narrow or widen it), else the labels of
     /// the first dedup rule that matches (with the rule's name mixed in, so
     /// rules keep apart), else all labels.
     func identity(of alert: Alert) -> (Fingerprint, DedupRule?) {
+        if let key = alert.identity {
+            return (Fingerprint(LabelSet(["__source__": alert.source, "__identity__": key])), nil)
+        }
         guard !rules.dedup.isEmpty else { return (alert.fingerprint, nil) }
         let lookup = Self.lookup(alert.labels, source: alert.source)
         for rule in rules.dedup where rule.match.matches(lookup) {
