@@ -96,7 +96,6 @@ public func buildApplication(
     AlertController<BasicRequestContext>(queries: store.queries).addRoutes(to: api)
     SilenceController<BasicRequestContext>(queries: store.queries, engine: engine, now: now, maxBodyBytes: 64 * 1024).addRoutes(to: api)
     SyslogController<BasicRequestContext>(queries: store.queries, now: now).addRoutes(to: api)
-    SourcesController<BasicRequestContext>(gates: gates, startedAt: now().roundedToMilliseconds).addRoutes(to: api)
     StatusController<BasicRequestContext>(
         queries: store.queries, engine: engine, inbox: store.inbox, reloader: reloader, metrics: metrics
     ).addRoutes(to: router)
@@ -105,6 +104,7 @@ public func buildApplication(
         configuration: configuration.syslog, sink: SyslogIntake(inbox: store.inbox, now: now, logger: logger),
         registry: metrics.registry, logger: logger)
     let listening = syslog.boundAddresses.map { ("syslog.\($0.transport.rawValue)", $0.address) }
+    SourcesController<BasicRequestContext>(gates: gates, syslog: syslog, startedAt: now().roundedToMilliseconds).addRoutes(to: api)
 
     let idleSeconds = configuration.idleTimeout.milliseconds / 1000
     return Application(

@@ -74,6 +74,17 @@ import Testing
         #expect(garbage["unparsed"] as? Int == 1)
         let stats = try await server.settled()
         #expect(stats["syslogMessages"] as? Int == 4)
+
+        // GET /api/v1/sources lists each listener with what it took.
+        let listeners = try await server.get("/api/v1/sources").json["syslog"] as? [[String: Any]] ?? []
+        #expect(listeners.map { $0["transport"] as? String } == ["udp", "tcp"])
+        let udpListener = try #require(listeners.first)
+        let tcpListener = try #require(listeners.last)
+        #expect(udpListener["address"] as? String == server.syslogAddresses["udp"])
+        #expect(udpListener["messagesReceived"] as? Int == 1 && udpListener["dropped"] as? Int == 0)
+        #expect(udpListener["connectionsOpen"] == nil && udpListener["lastSeen"] as? String != nil)
+        #expect(tcpListener["messagesReceived"] as? Int == 3 && tcpListener["truncated"] as? Int == 0)
+        #expect(tcpListener["connectionsOpen"] as? Int == 1 && tcpListener["connectionsRejected"] as? Int == 0)
         try await tcp.close()
     }
 

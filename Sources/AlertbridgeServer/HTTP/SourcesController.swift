@@ -5,17 +5,20 @@ import Hummingbird
 
 /// `GET /api/v1/sources`: per source, what arrived and what was refused
 /// since the server started, so an operator sees which sender is
-/// misconfigured (rejections by reason) or silent (an old `lastSeen`).
+/// misconfigured (rejections by reason) or silent (an old `lastSeen`); and
+/// the same for each syslog listener.
 ///
 /// In memory: the counts start at zero with each process.
 struct SourcesController<Context: RequestContext>: Sendable {
     let gates: SourceGates
+    let syslog: SyslogListeners
     let startedAt: Date
 
     func addRoutes(to router: RouterGroup<Context>) {
         router.get("sources") { _, _ in
             SourceListRepresentation(
-                since: RFC3339.string(startedAt), sources: gates.gates.map(SourceRepresentation.init))
+                since: RFC3339.string(startedAt), sources: gates.gates.map(SourceRepresentation.init),
+                syslog: syslog.boundAddresses.map { SyslogListenerRepresentation($0.transport, address: $0.address, metrics: syslog.metrics) })
         }
     }
 }
@@ -31,6 +34,41 @@ extension SourceRepresentation.SNS {
 struct SourceListRepresentation: ResponseEncodable {
     var since: String
     var sources: [SourceRepresentation]
+    /// One per syslog listener that is on.
+    var syslog: [SyslogListenerRepresentation]
+}
+
+/// A syslog listener: its messages (not alerts: most make none), and
+/// what was lost, so a silent or overflowing device shows at once.
+struct SyslogListenerRepresentation: Encodable {
+    var transport: String
+    var address: String
+    var messagesReceived: Int
+    /// Cut at `syslog.max_message_bytes`.
+    var truncated: Int
+    /// Read but not kept: refused while the inbox was full, failed, or
+    /// (UDP) dropped by the kernel with its receive buffer full.
+    var dropped: Int
+    /// TCP and TLS: connections open now, and closed at once because
+    /// `syslog.max_connections` were open.
+    var connectionsOpen: Int?
+    var connectionsRejected: Int?
+    var lastSeen: String?
+
+    init(_ transport: SyslogPeer.Transport, address: String, metrics: SyslogListenerMetrics) {
+        let activity = metrics.transport(transport).activity
+        self.transport = transport.rawValue
+        self.address = address
+        messagesReceived = activity.messages
+        truncated = activity.truncated
+        dropped = activity.dropped
+        lastSeen = activity.lastSeen.map(RFC3339.string)
+        if transport != .udp {
+            let connections = metrics.connections(transport)
+            connectionsOpen = connections.openCount
+            connectionsRejected = connections.rejectedCount
+        }
+    }
 }
 
 struct SourceRepresentation: Encodable {

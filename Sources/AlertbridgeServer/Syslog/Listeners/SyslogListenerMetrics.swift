@@ -1,5 +1,8 @@
+import AlertbridgeCore
 import AlertbridgeIngest
+import Foundation
 import Prometheus
+import Synchronization
 
 /// The listeners' Prometheus series, all under `alertbridge_syslog_`.
 ///
@@ -14,6 +17,13 @@ final class SyslogListenerMetrics: Sendable {
         /// The sink refused frames (UDP: ``SyslogRefused``) or failed.
         let droppedRefused: Counter
         let droppedError: Counter
+        /// The same counts, readable (Prometheus' counters are write-only),
+        /// for `GET /api/v1/sources`.
+        private let messagesSeen = Atomic<Int>(0)
+        private let truncatedSeen = Atomic<Int>(0)
+        private let droppedSeen = Atomic<Int>(0)
+        /// Unix milliseconds of the last read with messages; `.min` before one.
+        private let lastMessageAt = Atomic<Int64>(.min)
 
         fileprivate init(_ transport: SyslogPeer.Transport, registry: PrometheusCollectorRegistry) {
             let label = [("transport", transport.rawValue)]
@@ -36,10 +46,44 @@ final class SyslogListenerMetrics: Sendable {
 
         /// Counts a batch of frames as received.
         func received(_ frames: [SyslogFramer.Frame]) {
+            guard !frames.isEmpty else { return }
             var truncatedCount = 0
             for frame in frames where frame.isTruncated { truncatedCount += 1 }
             messages.increment(by: Int64(frames.count))
-            if truncatedCount > 0 { truncated.increment(by: Int64(truncatedCount)) }
+            messagesSeen.add(frames.count, ordering: .relaxed)
+            if truncatedCount > 0 {
+                truncated.increment(by: Int64(truncatedCount))
+                truncatedSeen.add(truncatedCount, ordering: .relaxed)
+            }
+            lastMessageAt.store(Date().unixMilliseconds, ordering: .relaxed)
+        }
+
+        /// Counts frames received but not handed over: the sink refused them
+        /// (``SyslogRefused``) or failed.
+        func dropped(_ count: Int, refused: Bool) {
+            (refused ? droppedRefused : droppedError).increment(by: Int64(count))
+            droppedSeen.add(count, ordering: .relaxed)
+        }
+
+        /// Counts datagrams the kernel dropped (UDP), under `receive_buffer`.
+        fileprivate func droppedByKernel(_ count: Int) {
+            droppedSeen.add(count, ordering: .relaxed)
+        }
+
+        /// What arrived since the server started.
+        var activity: Activity {
+            let last = lastMessageAt.load(ordering: .relaxed)
+            return Activity(
+                messages: messagesSeen.load(ordering: .relaxed), truncated: truncatedSeen.load(ordering: .relaxed),
+                dropped: droppedSeen.load(ordering: .relaxed), lastSeen: last == .min ? nil : Date(unixMilliseconds: last))
+        }
+
+        struct Activity {
+            var messages: Int
+            var truncated: Int
+            /// Refused, failed, or (UDP) dropped by the kernel.
+            var dropped: Int
+            var lastSeen: Date?
         }
     }
 
@@ -48,6 +92,29 @@ final class SyslogListenerMetrics: Sendable {
         let open: Gauge
         let accepted: Counter
         let rejected: Counter
+        /// Readable counts for `GET /api/v1/sources`.
+        private let openNow = Atomic<Int>(0)
+        private let rejectedSeen = Atomic<Int>(0)
+
+        func opened() {
+            accepted.increment()
+            open.increment()
+            openNow.add(1, ordering: .relaxed)
+        }
+
+        func closed() {
+            open.decrement()
+            openNow.subtract(1, ordering: .relaxed)
+        }
+
+        /// A connection closed at once because `max_connections` were open.
+        func refused() {
+            rejected.increment()
+            rejectedSeen.add(1, ordering: .relaxed)
+        }
+
+        var openCount: Int { openNow.load(ordering: .relaxed) }
+        var rejectedCount: Int { rejectedSeen.load(ordering: .relaxed) }
 
         fileprivate init(_ transport: SyslogPeer.Transport, registry: PrometheusCollectorRegistry) {
             let label = [("transport", transport.rawValue)]
@@ -72,7 +139,7 @@ final class SyslogListenerMetrics: Sendable {
     let tcpConnections: Connections
     let tlsConnections: Connections
     /// Datagrams the kernel dropped because the UDP socket's receive buffer was full.
-    let udpReceiveBufferDrops: Counter
+    private let udpReceiveBufferDrops: Counter
     /// What the kernel granted for the UDP receive buffer.
     let udpReceiveBufferBytes: Gauge
 
@@ -87,6 +154,12 @@ final class SyslogListenerMetrics: Sendable {
         udpReceiveBufferBytes = registry.makeGauge(
             descriptor: Self.name(
                 "udp_receive_buffer", "bytes", help: "The UDP socket's receive buffer as granted by the kernel."))
+    }
+
+    /// Counts datagrams the kernel dropped because the UDP receive buffer was full.
+    func udpDroppedByKernel(_ count: Int) {
+        udpReceiveBufferDrops.increment(by: Int64(count))
+        udp.droppedByKernel(count)
     }
 
     func transport(_ transport: SyslogPeer.Transport) -> Transport {

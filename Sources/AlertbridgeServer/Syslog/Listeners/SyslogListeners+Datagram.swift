@@ -121,7 +121,7 @@ extension SyslogListeners {
                 try await sink.accept(sender.frames, from: SyslogPeer(address: sender.address, transport: .udp))
             } catch {
                 let isRefusal = error is SyslogRefused
-                (isRefusal ? counters.droppedRefused : counters.droppedError).increment(by: Int64(sender.frames.count))
+                counters.dropped(sender.frames.count, refused: isRefusal)
                 if let count = refusals.record(sender.frames.count) {
                     logger.warning(
                         "syslog udp frames dropped",
@@ -142,7 +142,7 @@ extension SyslogListeners {
             guard let drops = source.drops(), drops > seen else { return }
             let new = drops - seen
             seen = drops
-            metrics.udpReceiveBufferDrops.increment(by: Int64(clamping: new))
+            metrics.udpDroppedByKernel(Int(clamping: new))
             if let count = warning.record(Int(clamping: new)) {
                 logger.warning(
                     "syslog udp datagrams dropped by the kernel: receive buffer full",

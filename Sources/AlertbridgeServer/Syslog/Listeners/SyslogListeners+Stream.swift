@@ -66,7 +66,7 @@ extension SyslogListeners {
                             // Beyond the limit: close at once, so the sender sees it.
                             if openConnections.wrappingAdd(1, ordering: .relaxed).newValue > maxConnections {
                                 openConnections.wrappingSubtract(1, ordering: .relaxed)
-                                connections.rejected.increment()
+                                connections.refused()
                                 connection.channel.close(promise: nil)
                                 if let count = rejections.record(1) {
                                     logger.warning(
@@ -105,9 +105,8 @@ extension SyslogListeners {
         let peer = SyslogPeer(address: connection.channel.remoteAddress?.ipAddress ?? "unknown", transport: transport)
         let connections = metrics.connections(transport)
         let counters = metrics.transport(transport)
-        connections.accepted.increment()
-        connections.open.increment()
-        defer { connections.open.decrement() }
+        connections.opened()
+        defer { connections.closed() }
         logger.debug("syslog connection opened", metadata: ["peer": "\(peer)"])
         do {
             try await withGracefulShutdownHandler {
@@ -115,15 +114,14 @@ extension SyslogListeners {
                     var sinkFailed = false
                     for try await frames in inbound {
                         if sinkFailed {
-                            counters.droppedError.increment(by: Int64(frames.count))
+                            counters.dropped(frames.count, refused: false)
                             continue
                         }
                         do {
                             try await sink.accept(frames, from: peer)
                         } catch {
                             sinkFailed = true
-                            (error is SyslogRefused ? counters.droppedRefused : counters.droppedError)
-                                .increment(by: Int64(frames.count))
+                            counters.dropped(frames.count, refused: error is SyslogRefused)
                             logger.warning(
                                 "syslog frames dropped, closing connection",
                                 metadata: ["peer": "\(peer)", "frames": "\(frames.count)", "error": "\(error)"])
