@@ -177,10 +177,12 @@ import Testing
         #expect(acknowledged?["actor"] as? String == "alice" && acknowledged?["detail"] as? String == "looking")
     }
 
-    @Test("SIGTERM drains: exit 0, and an alert accepted just before is processed")
-    func gracefulShutdown() async throws {
+    @Test(
+        "SIGTERM drains: exit 0, and an alert accepted just before is processed (with and without syslog listeners)",
+        arguments: [[], ["--syslog-udp", "off", "--syslog-tcp", "off"]])
+    func gracefulShutdown(_ arguments: [String]) async throws {
         let directory = TemporaryDirectory("alertbridge-e2e")
-        let server = try await ServerProcess(directory: directory)
+        let server = try await ServerProcess(directory: directory, arguments: arguments)
         #expect(try await server.post("/ingest/generic", #"{"labels": {"alertname": "Last", "service": "api"}}"#).status == 202)
         server.signal(SIGTERM)
         #expect(try await server.waitForExit() == 0)

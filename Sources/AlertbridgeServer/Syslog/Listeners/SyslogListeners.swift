@@ -167,6 +167,13 @@ public final class SyslogListeners: Service, Sendable {
         guard !hasRun.exchange(true, ordering: .relaxed) else {
             throw SyslogListenerError("syslog listeners: run() called twice")
         }
+        guard datagram != nil || !streams.isEmpty else {
+            // Every listener is off. A service that returned at once would
+            // leave the service group waiting for it at shutdown, for ever:
+            // so, like the others, this one ends when shutdown begins.
+            try? await gracefulShutdown()
+            return
+        }
         try await withThrowingDiscardingTaskGroup { group in
             if let datagram {
                 group.addTask { try await self.serve(datagram) }
