@@ -75,6 +75,23 @@ import Testing
         #expect(stats["alertsReceived"] as? Int == 0)
     }
 
+    @Test("a slow request after a quick one on the same connection gets its own full deadline, then is cut off")
+    func slowAfterQuick() async throws {
+        let server = try await Self.start()
+        defer { Task { await server.stop() } }
+        let received = Received()
+        let channel = try await Self.connect(server, received)
+        let request = "POST /ingest/generic HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(Self.alert.utf8.count)\r\n\r\n\(Self.alert)"
+        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(received.text.hasPrefix("HTTP/1.1 202"))
+        // The first request's check comes due while this one is being read:
+        // it must wait for this one's own deadline, not cut it short.
+        let pieces = ["POST /ingest/generic HTTP/1.1\r\nHost: a\r\n"] + (0..<50).map { "X-Slow-\($0): yes\r\n" }
+        let closedAfter = try #require(await Self.trickle(channel, pieces), "the connection stayed open")
+        #expect(closedAfter >= .milliseconds(900) && closedAfter < .milliseconds(2_500), "\(closedAfter)")
+    }
+
     @Test("the clock stops at the request's end: a keep-alive connection may wait longer than the deadline between requests")
     func keepAlive() async throws {
         let server = try await Self.start()

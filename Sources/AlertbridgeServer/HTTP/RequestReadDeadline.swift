@@ -54,11 +54,18 @@ struct ReadDeadlineHTTP1Channel: ServerChildChannel {
 
 /// One connection's deadline, shared by the two watchers (both on the
 /// connection's event loop).
+///
+/// Cheap per request: a request's start is a clock read and its end a
+/// flag. One timer per connection checks, and is re-armed only while a
+/// request is being read, so a busy keep-alive connection costs one timer
+/// per `timeout`, not one per request.
 private final class ReadDeadline {
     private let timeout: TimeAmount
     private let expired: Counter
     private let logger: Logger
-    private var scheduled: Scheduled<Void>?
+    /// When the request being read began; nil between requests.
+    private var requestStartedAt: NIODeadline?
+    private var check: Scheduled<Void>?
 
     init(timeout: TimeAmount, expired: Counter, logger: Logger) {
         self.timeout = timeout
@@ -68,20 +75,44 @@ private final class ReadDeadline {
 
     /// Starts the clock, unless a request is already being read.
     func requestBytesArrived(context: ChannelHandlerContext) {
-        guard scheduled == nil else { return }
-        let channel = context.channel
-        let (expired, logger) = (self.expired, self.logger)
-        let remote = context.remoteAddress.map { "\($0)" } ?? "?"
-        scheduled = context.eventLoop.scheduleTask(in: timeout) {
-            expired.increment()
-            logger.debug("request not read in time; connection closed", metadata: ["peer": "\(remote)"])
-            channel.close(promise: nil)
-        }
+        guard requestStartedAt == nil else { return }
+        let now = NIODeadline.now()
+        requestStartedAt = now
+        if check == nil { arm(at: now + timeout, context: context) }
     }
 
     func requestEnded() {
-        scheduled?.cancel()
-        scheduled = nil
+        requestStartedAt = nil
+    }
+
+    func connectionClosed() {
+        requestStartedAt = nil
+        check?.cancel()
+        check = nil
+    }
+
+    private func arm(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((deadline: self, context: context), eventLoop: context.eventLoop)
+        check = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (deadline, context) = bound.value
+            deadline.expire(context: context)
+        }
+    }
+
+    /// The check: closes the connection if the request being read is late,
+    /// re-arms for the request's own deadline if it is not yet.
+    private func expire(context: ChannelHandlerContext) {
+        check = nil
+        guard let startedAt = requestStartedAt else { return }  // idle: re-armed by the next request
+        let due = startedAt + timeout
+        guard NIODeadline.now() >= due else {
+            arm(at: due, context: context)
+            return
+        }
+        expired.increment()
+        logger.debug(
+            "request not read in time; connection closed", metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
+        context.close(promise: nil)
     }
 }
 
@@ -99,7 +130,7 @@ private final class RequestBytesWatcher: ChannelInboundHandler, RemovableChannel
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        deadline.requestEnded()
+        deadline.connectionClosed()
         context.fireChannelInactive()
     }
 }
