@@ -68,6 +68,26 @@ private struct Timeline {
         #expect(step.events.filter { $0.kind == .alertEnriched }.allSatisfy { $0.incidentID == alert.incidentID && $0.alertID == alert.id })
     }
 
+    @Test("a label set seen before is enriched as the first time, and by the new rules after a reload")
+    func repeatsAndReload() throws {
+        var timeline = try Timeline("enrich: [{name: tier, match: {service: api}, set: {tier: '1'}}]")
+        let labels: LabelSet = ["alertname": "Down", "service": "api"]
+        timeline.receive(labels, at: 0)
+        timeline.receive(labels, status: .resolved, at: 10)
+        timeline.receive(labels, at: 20)  // fires again: the same identity, so enriched the same way
+        #expect(timeline.engine.liveAlerts.count == 1)
+        #expect(timeline.engine.alert(1)?.labels["tier"] == "1" && timeline.engine.alert(1)?.refireCount == 1)
+        // Other rules: the same labels now make another alert, with the new label.
+        _ = timeline.engine.reload(try ruleSet("enrich: [{name: tier, match: {service: api}, set: {tier: '2'}}]"), at: t(30))
+        timeline.receive(labels, at: 40)
+        #expect(timeline.engine.liveAlerts.map { $0.labels["tier"] } == ["1", "2"])
+        // The same labels from another source are enriched for that source.
+        _ = timeline.engine.reload(try ruleSet("enrich: [{name: src, match: {source: zabbix}, set: {via: zabbix}}]"), at: t(50))
+        timeline.receive(labels, at: 60, source: "zabbix")
+        timeline.receive(labels, at: 61, source: "test")
+        #expect(timeline.engine.liveAlerts.filter { $0.labels["via"] == "zabbix" }.map(\.source) == ["zabbix"])
+    }
+
     @Test("a template that renders empty sets nothing: no empty label splits or merges alerts")
     func emptyTemplate() throws {
         var timeline = try Timeline("enrich: [{name: svc, match: {namespace: '!=\"\"'}, set: {service: '${deployment}'}}]")

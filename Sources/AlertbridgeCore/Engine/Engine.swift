@@ -22,7 +22,13 @@ import HeapModule
 public struct Engine: Sendable {
     public let configuration: EngineConfiguration
     /// The rules in force; ``reload(_:at:)`` replaces them and keeps all state.
-    public internal(set) var rules: RuleSet
+    public internal(set) var rules: RuleSet {
+        didSet { enrichments.removeAll() }
+    }
+    /// What the enrich rules made of label sets seen lately: enrichment is a
+    /// pure function of the labels, the source and the rules, and senders
+    /// repeat the same label sets (Prometheus re-sends every firing alert).
+    var enrichments = EnrichmentCache()
 
     /// Live alert occurrences: those of incidents not yet closed, and
     /// suppressed ones not yet forgotten.

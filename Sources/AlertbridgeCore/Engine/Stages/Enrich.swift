@@ -9,6 +9,17 @@ extension Engine {
     /// deduplication) is taken from the enriched labels.
     mutating func enrich(_ alert: inout Alert) -> [String] {
         guard !rules.enrich.isEmpty else { return [] }
+        let key = EnrichmentCache.Key(source: alert.source, labels: alert.labels)
+        if let known = enrichments[key] {
+            if !known.actions.isEmpty { alert.labels = known.labels }
+            return known.actions
+        }
+        let actions = applyEnrichRules(to: &alert)
+        enrichments[key] = EnrichmentCache.Result(labels: alert.labels, actions: actions)
+        return actions
+    }
+
+    private func applyEnrichRules(to alert: inout Alert) -> [String] {
         var labels = alert.labels
         var actions: [String] = []
         for rule in rules.enrich where rule.match.matches(Self.lookup(labels, source: alert.source)) {
@@ -52,4 +63,35 @@ extension Engine {
     static func lookup(_ labels: LabelSet, source: String) -> (String) -> String? {
         { name in labels[name] ?? (name == "source" ? source : nil) }
     }
+}
+
+/// Enrich results by input: bounded, emptied whole when full (a storm of
+/// new label sets costs one refill) and whenever the rules change.
+struct EnrichmentCache: Sendable {
+    struct Key: Hashable, Sendable {
+        var source: String
+        var labels: LabelSet
+    }
+
+    struct Result: Sendable {
+        var labels: LabelSet
+        var actions: [String]
+    }
+
+    static let capacity = 16_384
+    private var entries: [Key: Result] = [:]
+
+    subscript(key: Key) -> Result? {
+        get { entries[key] }
+        set {
+            if newValue != nil, entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = newValue
+        }
+    }
+
+    mutating func removeAll() {
+        entries.removeAll()
+    }
+
+    var count: Int { entries.count }
 }
