@@ -41,18 +41,19 @@ extension Alertbridge {
         func run() async throws {
             guard let settleDuration = DurationText.parse(settle) else { throw ValidationError("--settle \(settle): expected a duration like 1h") }
             let configuration = try engineSettings.engineConfiguration()
-            let alerts = try readInput()
             let ruleSet = try loadRules(rules)
-            let result = AlertbridgeCore.Replay.run(alerts, rules: ruleSet, configuration: configuration, settle: settleDuration)
-            let diff = try baseline.map { directory in
+            let baselineRules = try baseline.map(loadRules)
+            let recording = try Recording(path: input)
+            let (result, alertsIn) = try recording.replay(rules: ruleSet, configuration: configuration, settle: settleDuration)
+            let diff = try baselineRules.map { baselineRules in
                 ReplayDiff(
-                    baseline: AlertbridgeCore.Replay.run(alerts, rules: try loadRules(directory), configuration: configuration, settle: settleDuration),
+                    baseline: try recording.replay(rules: baselineRules, configuration: configuration, settle: settleDuration).result,
                     candidate: result)
             }
             if json {
-                print(try ReplayReport(result: result, alertsIn: alerts.count, diff: diff).encoded())
+                print(try ReplayReport(result: result, alertsIn: alertsIn, diff: diff).encoded())
             } else {
-                printText(result, alertsIn: alerts.count, ruleCount: ruleSet.count, diff: diff)
+                printText(result, alertsIn: alertsIn, ruleCount: ruleSet.count, diff: diff)
             }
         }
 
@@ -63,44 +64,6 @@ extension Alertbridge {
                 for error in error.errors { standardError("\(error)") }
                 throw ValidationError("the rules in \(directory) do not load")
             }
-        }
-
-        func readInput() throws -> [Alert] {
-            if input.hasSuffix(".sqlite") || input.hasSuffix(".sqlite3") || input.hasSuffix(".db") {
-                return try SQLiteDeskStore.recordedEntries(path: input).flatMap(\.alerts)
-            }
-            let data: Data
-            if input == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                guard let read = FileManager.default.contents(atPath: input) else { throw ValidationError("\(input): cannot read") }
-                data = read
-            }
-            let adapter = GenericAdapter(acceptsReceivedAt: true)
-            var alerts: [Alert] = []
-            // A plain byte scan for the line ends: `Data.split` cost half of
-            // a million-alert replay.
-            let bytes = [UInt8](data)
-            var lineNumber = 0
-            var start = 0
-            while start < bytes.count {
-                lineNumber += 1
-                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-                defer { start = end + 1 }
-                let line = bytes[start..<end]
-                guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { continue }
-                do {
-                    // receivedAt is required in replay input: without it there is no clock.
-                    let parsed = try adapter.decode(Array(line), receivedAt: Date(unixMilliseconds: .min))
-                    if parsed.contains(where: { $0.receivedAt.unixMilliseconds == .min }) {
-                        throw IngestError(path: "receivedAt", "required in replay input")
-                    }
-                    alerts.append(contentsOf: parsed)
-                } catch {
-                    throw ValidationError("\(input):\(lineNumber): \(error)")
-                }
-            }
-            return alerts
         }
 
         func printText(_ result: AlertbridgeCore.Replay.Result, alertsIn: Int, ruleCount: Int, diff: ReplayDiff?) {
@@ -207,5 +170,96 @@ private struct ReplayReport: Encodable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// The recorded alerts `replay` reads: a desk store's inbox, or JSON lines
+/// decoded one line at a time as the engine gets to them, so a recording of
+/// a million alerts is never held in memory as alerts (a file is mapped,
+/// not read; standard input is read whole).
+struct Recording {
+    enum Source {
+        case alerts([Alert])
+        case lines(Data)
+    }
+
+    let name: String
+    let source: Source
+
+    init(path: String) throws {
+        name = path
+        if path.hasSuffix(".sqlite") || path.hasSuffix(".sqlite3") || path.hasSuffix(".db") {
+            source = .alerts(try SQLiteDeskStore.recordedEntries(path: path).flatMap(\.alerts))
+        } else if path == "-" {
+            source = .lines(FileHandle.standardInput.readDataToEndOfFile())
+        } else {
+            do {
+                source = .lines(try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped))
+            } catch {
+                throw ValidationError("\(path): cannot read")
+            }
+        }
+    }
+
+    /// Runs the recording through `rules`; the result, and how many alerts went in.
+    func replay(rules: RuleSet, configuration: EngineConfiguration, settle: Duration) throws -> (result: AlertbridgeCore.Replay.Result, alertsIn: Int) {
+        switch source {
+        case .alerts(let alerts):
+            return (AlertbridgeCore.Replay.run(alerts, rules: rules, configuration: configuration, settle: settle), alerts.count)
+        case .lines(let data):
+            return try data.withUnsafeBytes { bytes in
+                var lines = AlertLines(bytes: bytes, name: name)
+                let result = try AlertbridgeCore.Replay.run(
+                    next: { () throws(ValidationError) -> Alert? in try lines.next() }, rules: rules, configuration: configuration,
+                    settle: settle)
+                return (result, lines.count)
+            }
+        }
+    }
+}
+
+/// Generic alerts from JSON lines, one at a time; blank lines are skipped
+/// and an error names the line.
+struct AlertLines {
+    let bytes: UnsafeRawBufferPointer
+    let name: String
+    private let adapter = GenericAdapter(acceptsReceivedAt: true)
+    private var start = 0
+    private var lineNumber = 0
+    private var decoded: [Alert] = []
+    private var decodedIndex = 0
+    /// Alerts handed out so far.
+    private(set) var count = 0
+
+    init(bytes: UnsafeRawBufferPointer, name: String) {
+        self.bytes = bytes
+        self.name = name
+    }
+
+    mutating func next() throws(ValidationError) -> Alert? {
+        while decodedIndex == decoded.count {
+            guard start < bytes.count else { return nil }
+            lineNumber += 1
+            // A plain byte scan for the line end: `Data.split` cost half of a
+            // million-alert replay.
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            start = end + 1
+            guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { continue }
+            do {
+                // receivedAt is required in replay input: without it there is no clock.
+                let parsed = try adapter.decode(Array(line), receivedAt: Date(unixMilliseconds: .min))
+                if parsed.contains(where: { $0.receivedAt.unixMilliseconds == .min }) {
+                    throw IngestError(path: "receivedAt", "required in replay input")
+                }
+                decoded = parsed
+                decodedIndex = 0
+            } catch {
+                throw ValidationError("\(name):\(lineNumber): \(error)")
+            }
+        }
+        defer { decodedIndex += 1 }
+        count += 1
+        return decoded[decodedIndex]
     }
 }

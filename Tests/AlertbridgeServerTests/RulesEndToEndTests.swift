@@ -180,6 +180,13 @@ import Testing
         try Self.write(#"{"labels": {"alertname": "A"}}"#, to: directory.path("no-time.jsonl"))
         let refused = try CommandLineRun(["replay", "--rules", directory.path("by-host"), directory.path("no-time.jsonl")])
         #expect(refused.status != 0 && refused.errorOutput.contains("no-time.jsonl:1: receivedAt: required in replay input"))
+
+        // Lines are decoded as the replay reaches them: a bad line after good
+        // ones (and a blank one) is still named by its number, and nothing is printed.
+        try Self.write(lines[0] + "\n\n" + #"{"labels": {"alertname": 7}, "receivedAt": "2026-01-01T00:02:00Z"}"#, to: directory.path("bad.jsonl"))
+        let bad = try CommandLineRun(["replay", "--rules", directory.path("by-host"), directory.path("bad.jsonl")])
+        #expect(bad.status != 0 && bad.errorOutput.contains("bad.jsonl:3: labels.alertname: expected a string"), "\(bad.errorOutput)")
+        #expect(bad.output.isEmpty)
     }
 }
 

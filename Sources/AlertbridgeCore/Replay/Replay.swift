@@ -35,16 +35,29 @@ public struct Replay: Sendable {
     public static func run(
         _ alerts: [Alert], rules: RuleSet, configuration: EngineConfiguration = EngineConfiguration(), settle: Duration = .zero
     ) -> Result {
+        var iterator = alerts.makeIterator()
+        return run(next: { iterator.next() }, rules: rules, configuration: configuration, settle: settle)
+    }
+
+    /// ``run(_:rules:configuration:settle:)`` over alerts handed out one at a
+    /// time by `next` (`nil` at the end), so that a recording need not be
+    /// held in memory whole: `alertbridge replay` decodes each line as the
+    /// engine gets to it. An error `next` throws ends the replay.
+    public static func run<Failure: Error>(
+        next: () throws(Failure) -> Alert?, rules: RuleSet, configuration: EngineConfiguration = EngineConfiguration(),
+        settle: Duration = .zero
+    ) throws(Failure) -> Result {
         var engine = Engine(configuration: configuration, rules: rules)
         var changes = DeskChanges()
-        var index = 0
-        while index < alerts.count {
+        var pending = try next()
+        while let first = pending {
             // Alerts received at the same millisecond are one arrival.
-            let at = alerts[index].receivedAt
-            var batch: [Alert] = []
-            while index < alerts.count, alerts[index].receivedAt == at {
-                batch.append(alerts[index])
-                index += 1
+            let at = first.receivedAt
+            var batch = [first]
+            pending = try next()
+            while let alert = pending, alert.receivedAt == at {
+                batch.append(alert)
+                pending = try next()
             }
             engine.process(batch, at: at, into: &changes)
         }
