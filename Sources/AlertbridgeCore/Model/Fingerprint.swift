@@ -30,10 +30,17 @@ public struct Fingerprint: Hashable, Comparable, Sendable {
         rawValue = value
     }
 
-    /// 16 lowercase hexadecimal digits, zero padded (`%016x`).
+    /// 16 lowercase hexadecimal digits, zero padded (`%016x`). Written into
+    /// the string's own storage: every stored alert and every syslog
+    /// template id is printed this way.
     public var hex: String {
-        let digits = String(rawValue, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        String(unsafeUninitializedCapacity: 16) { out in
+            for i in 0..<16 {
+                let nibble = UInt8(truncatingIfNeeded: (rawValue >> (UInt64(15 - i) * 4)) & 0xF)
+                out[i] = nibble < 10 ? 0x30 + nibble : 0x61 + nibble - 10
+            }
+            return 16
+        }
     }
 
     public static func < (lhs: Fingerprint, rhs: Fingerprint) -> Bool { lhs.rawValue < rhs.rawValue }

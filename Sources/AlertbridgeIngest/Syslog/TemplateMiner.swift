@@ -1,3 +1,5 @@
+import AlertbridgeCore
+
 /// Online log-template miner after Drain (He et al., ICWS 2017) as implemented by
 /// logparser and drain3: messages are grouped by token count, then by their leading
 /// tokens in a fixed-depth prefix tree, then by token-wise similarity within a leaf.
@@ -105,13 +107,7 @@ public struct TemplateMiner: Sendable {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01B3
         }
-        return String(unsafeUninitializedCapacity: 16) { out in
-            for i in 0..<16 {
-                let nibble = UInt8(truncatingIfNeeded: (hash >> (UInt64(15 - i) * 4)) & 0xF)
-                out[i] = nibble < 10 ? 0x30 + nibble : 0x61 + nibble - 10
-            }
-            return 16
-        }
+        return Fingerprint(rawValue: hash).hex
     }
 
     struct Cluster: Sendable {
