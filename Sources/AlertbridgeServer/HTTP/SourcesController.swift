@@ -23,14 +23,6 @@ struct SourcesController<Context: RequestContext>: Sendable {
     }
 }
 
-extension SourceRepresentation.SNS {
-    init(_ settings: SNSSettings) {
-        self.init(
-            verifySignatures: settings.verifySignatures, confirmSubscriptions: settings.confirmSubscriptions,
-            trustedURLs: settings.trustedURLs)
-    }
-}
-
 struct SourceListRepresentation: ResponseEncodable {
     var since: String
     var sources: [SourceRepresentation]
@@ -88,12 +80,6 @@ struct SourceRepresentation: Encodable {
         var error: String?
     }
 
-    /// What `sns:` turns on (the `cloudwatch` source).
-    struct SNS: Encodable {
-        var verifySignatures: Bool
-        var confirmSubscriptions: Bool
-        var trustedURLs: String
-    }
 
     var source: String
     var paths: [String]
@@ -106,7 +92,8 @@ struct SourceRepresentation: Encodable {
     var rejected: [String: Int]
     var lastSeen: String?
     var lastAccepted: String?
-    var sns: SNS?
+    /// What `sns:` turns on (the `cloudwatch` source).
+    var sns: SNSSettings?
     var subscriptionConfirmation: Confirmation?
 
     init(_ gate: SourceGate) {
@@ -121,7 +108,7 @@ struct SourceRepresentation: Encodable {
         rejected = Dictionary(uniqueKeysWithValues: RejectionReason.allCases.map { ($0.rawValue, activity.rejected[$0] ?? 0) })
         lastSeen = activity.lastSeen.map(RFC3339.string)
         lastAccepted = activity.lastAccepted.map(RFC3339.string)
-        sns = gate.source == "cloudwatch" ? SNS(gate.settings.sns) : nil
+        sns = gate.source == "cloudwatch" ? gate.settings.sns : nil
         subscriptionConfirmation = activity.subscriptionConfirmation.map {
             var confirmation = Confirmation(
                 topicArn: $0.confirmation.topicARN, subscribeURL: $0.confirmation.subscribeURL, receivedAt: RFC3339.string($0.receivedAt),

@@ -46,7 +46,9 @@ public struct SourceSettings: Sendable, Equatable {
 ///   cloudwatch:
 ///     sns: {verify_signatures: true, confirm_subscriptions: true}
 /// ```
-public struct SNSSettings: Sendable, Equatable {
+///
+/// Encodable as `GET /api/v1/sources` shows it (no secrets in it).
+public struct SNSSettings: Sendable, Equatable, Encodable {
     /// AWS's own: HTTPS to `sns.<region>.amazonaws.com` (or `.com.cn`).
     public static let defaultTrustedURLs = #"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/"#
 
