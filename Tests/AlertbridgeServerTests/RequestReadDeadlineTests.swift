@@ -48,6 +48,9 @@ import Testing
     }
 
     static let alert = #"{"labels": {"alertname": "SlowSender"}}"#
+    /// The head of a POST of ``alert``, and the whole request.
+    static let head = "POST /ingest/generic HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(alert.utf8.count)\r\n\r\n"
+    static let request = head + alert
 
     @Test("headers trickled a line every 100 ms are cut off at the deadline")
     func slowHeaders() async throws {
@@ -67,8 +70,7 @@ import Testing
         defer { Task { await server.stop() } }
         let received = Received()
         let channel = try await Self.connect(server, received)
-        let head = "POST /ingest/generic HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(Self.alert.utf8.count)\r\n\r\n"
-        let closedAfter = try #require(await Self.trickle(channel, [head] + Self.alert.map { String($0) }), "the connection stayed open")
+        let closedAfter = try #require(await Self.trickle(channel, [Self.head] + Self.alert.map { String($0) }), "the connection stayed open")
         #expect(closedAfter >= .milliseconds(900) && closedAfter < .seconds(3), "\(closedAfter)")
         #expect(received.text.isEmpty, "no answer to a request never read whole: \(received.text)")
         let stats = try await server.settled()
@@ -81,8 +83,7 @@ import Testing
         defer { Task { await server.stop() } }
         let received = Received()
         let channel = try await Self.connect(server, received)
-        let request = "POST /ingest/generic HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(Self.alert.utf8.count)\r\n\r\n\(Self.alert)"
-        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+        try await channel.writeAndFlush(ByteBuffer(string: Self.request)).get()
         try await Task.sleep(for: .milliseconds(600))
         #expect(received.text.hasPrefix("HTTP/1.1 202"))
         // The first request's check comes due while this one is being read:
@@ -98,11 +99,10 @@ import Testing
         defer { Task { await server.stop() } }
         let received = Received()
         let channel = try await Self.connect(server, received)
-        let request = "POST /ingest/generic HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(Self.alert.utf8.count)\r\n\r\n\(Self.alert)"
-        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+        try await channel.writeAndFlush(ByteBuffer(string: Self.request)).get()
         try await Task.sleep(for: .milliseconds(1_600))
         #expect(channel.isActive)
-        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+        try await channel.writeAndFlush(ByteBuffer(string: Self.request)).get()
         let deadline = ContinuousClock.now + .seconds(10)
         while received.text.components(separatedBy: "HTTP/1.1 202").count < 3, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
