@@ -73,6 +73,33 @@ public struct Alert: Equatable, Sendable {
         self.fingerprint = Fingerprint(labels)
     }
 
+    /// ``init(source:labels:annotations:status:startsAt:endsAt:receivedAt:generatorURL:identity:)``
+    /// for labels whose fingerprint is already known: a decoder that
+    /// remembers the label sets it read, or the engine's enrich cache. The
+    /// caller vouches that `fingerprint` is `Fingerprint(labels)`.
+    package init(
+        source: String, labels: LabelSet, fingerprint: Fingerprint, annotations: LabelSet, status: AlertStatus, startsAt: Date,
+        endsAt: Date?, receivedAt: Date, generatorURL: String?, identity: String?
+    ) {
+        self.source = source
+        self.labels = labels
+        self.annotations = annotations
+        self.status = status
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.receivedAt = receivedAt
+        self.generatorURL = generatorURL
+        self.identity = identity
+        self.fingerprint = fingerprint
+    }
+
+    /// Sets the labels with their known fingerprint, without hashing them again.
+    mutating func replaceLabels(_ labels: LabelSet, fingerprint: Fingerprint) {
+        self = Alert(
+            source: source, labels: labels, fingerprint: fingerprint, annotations: annotations, status: status, startsAt: startsAt,
+            endsAt: endsAt, receivedAt: receivedAt, generatorURL: generatorURL, identity: identity)
+    }
+
     public var alertname: String? { labels["alertname"] }
     public var severity: Severity { Severity(label: labels["severity"]) }
 }

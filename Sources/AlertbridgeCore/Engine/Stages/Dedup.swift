@@ -27,8 +27,7 @@ extension Engine {
     @discardableResult
     mutating func route(_ incoming: Alert, into changes: inout DeskChanges) -> Int64? {
         var alert = incoming
-        let enrichment = enrich(&alert)
-        let (fingerprint, dedupRule) = identity(of: alert)
+        let (enrichment, fingerprint, dedupRule) = enrichAndIdentify(&alert)
         route(alert, fingerprint: fingerprint, dedupRule: dedupRule, enrichment: enrichment, into: &changes)
         return currentOccurrence[fingerprint]
     }
@@ -91,6 +90,11 @@ extension Engine {
         if let key = alert.identity {
             return (Fingerprint(LabelSet(["__source__": alert.source, "__identity__": key])), nil)
         }
+        return labelIdentity(of: alert)
+    }
+
+    /// The identity by labels alone, ignoring any ``Alert/identity``.
+    func labelIdentity(of alert: Alert) -> (Fingerprint, DedupRule?) {
         guard !rules.dedup.isEmpty else { return (alert.fingerprint, nil) }
         let lookup = Self.lookup(alert.labels, source: alert.source)
         for rule in rules.dedup where rule.match.matches(lookup) {

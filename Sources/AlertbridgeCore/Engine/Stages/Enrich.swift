@@ -3,20 +3,34 @@ import OrderedCollections
 
 extension Engine {
     /// Applies the enrich rules in order, each to the labels the previous
-    /// ones left, and returns what each rule that acted did, for the timeline.
+    /// ones left, and returns what each rule that acted did (for the
+    /// timeline) and the alert's identity, taken from the enriched labels.
     ///
-    /// Runs on every receipt, duplicates included: the identity (and so
-    /// deduplication) is taken from the enriched labels.
-    mutating func enrich(_ alert: inout Alert) -> [String] {
-        guard !rules.enrich.isEmpty else { return [] }
-        let key = EnrichmentCache.Key(source: alert.source, labels: alert.labels)
-        if let known = enrichments[key] {
-            if !known.actions.isEmpty { alert.labels = known.labels }
-            return known.actions
+    /// Runs on every receipt, duplicates included. Both are pure functions
+    /// of the labels, the source and the rules, so they are remembered per
+    /// label set (``EnrichmentCache``): a repeat costs one lookup.
+    mutating func enrichAndIdentify(_ alert: inout Alert) -> (actions: [String], identity: Fingerprint, dedupRule: DedupRule?) {
+        guard !rules.enrich.isEmpty || !rules.dedup.isEmpty else {
+            let (identity, dedupRule) = identity(of: alert)
+            return ([], identity, dedupRule)
         }
-        let actions = applyEnrichRules(to: &alert)
-        enrichments[key] = EnrichmentCache.Result(labels: alert.labels, actions: actions)
-        return actions
+        let key = EnrichmentCache.Key(source: alert.source, labels: alert.labels, fingerprint: alert.fingerprint)
+        let result: EnrichmentCache.Result
+        if let known = enrichments[key] {
+            result = known
+            if !known.actions.isEmpty { alert.replaceLabels(known.labels, fingerprint: known.fingerprint) }
+        } else {
+            let actions = applyEnrichRules(to: &alert)
+            let (identity, dedupRule) = labelIdentity(of: alert)
+            result = EnrichmentCache.Result(
+                labels: alert.labels, fingerprint: alert.fingerprint, actions: actions, identity: identity, dedupRule: dedupRule)
+            enrichments[key] = result
+        }
+        guard alert.identity == nil else {
+            let (identity, dedupRule) = identity(of: alert)
+            return (result.actions, identity, dedupRule)
+        }
+        return (result.actions, result.identity, result.dedupRule)
     }
 
     private func applyEnrichRules(to alert: inout Alert) -> [String] {
@@ -65,17 +79,33 @@ extension Engine {
     }
 }
 
-/// Enrich results by input: bounded, emptied whole when full (a storm of
-/// new label sets costs one refill) and whenever the rules change.
+/// Enrich and identity results by input: bounded, emptied whole when full
+/// (a storm of new label sets costs one refill) and whenever the rules change.
 struct EnrichmentCache: Sendable {
+    /// Hashed by the labels' fingerprint, which every alert already
+    /// carries: hashing the label strings again cost a tenth of a replay.
     struct Key: Hashable, Sendable {
         var source: String
         var labels: LabelSet
+        var fingerprint: Fingerprint
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(fingerprint.rawValue)
+        }
+
+        static func == (lhs: Key, rhs: Key) -> Bool {
+            lhs.fingerprint == rhs.fingerprint && lhs.source == rhs.source && lhs.labels == rhs.labels
+        }
     }
 
     struct Result: Sendable {
+        /// The enriched labels and their fingerprint.
         var labels: LabelSet
+        var fingerprint: Fingerprint
         var actions: [String]
+        /// The identity by labels (``Engine/labelIdentity(of:)``) and the dedup rule that made it.
+        var identity: Fingerprint
+        var dedupRule: DedupRule?
     }
 
     static let capacity = 16_384
