@@ -224,6 +224,7 @@ struct AlertLines {
     let bytes: UnsafeRawBufferPointer
     let name: String
     private let adapter = GenericAdapter(acceptsReceivedAt: true)
+    private let labelSets = LabelSetCache()
     private var start = 0
     private var lineNumber = 0
     private var decoded: [Alert] = []
@@ -240,15 +241,16 @@ struct AlertLines {
         while decodedIndex == decoded.count {
             guard start < bytes.count else { return nil }
             lineNumber += 1
-            // A plain byte scan for the line end: `Data.split` cost half of a
-            // million-alert replay.
-            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            // memchr for the line end: `Data.split` cost half of a
+            // million-alert replay, and a generic `firstIndex(of:)` 4%.
+            let base = bytes.baseAddress!
+            let end = memchr(base + start, 0x0A, bytes.count - start).map { base.distance(to: UnsafeRawPointer($0)) } ?? bytes.count
             let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
             start = end + 1
             guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { continue }
             do {
                 // receivedAt is required in replay input: without it there is no clock.
-                let parsed = try adapter.decode(Array(line), receivedAt: Date(unixMilliseconds: .min))
+                let parsed = try adapter.decode(line, receivedAt: Date(unixMilliseconds: .min), labelSets: labelSets)
                 if parsed.contains(where: { $0.receivedAt.unixMilliseconds == .min }) {
                     throw IngestError(path: "receivedAt", "required in replay input")
                 }

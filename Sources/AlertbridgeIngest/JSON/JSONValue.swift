@@ -49,10 +49,13 @@ public enum JSONValue: Equatable, Sendable {
 /// and stops at `maxDepth` nesting levels, so a body of ten thousand `[` is a
 /// clear error rather than a stack overflow. Errors give the byte offset and
 /// what was expected there.
+///
+/// The cursor and the grammar are internal, not private: ``AlertScanner``
+/// reads the common shape of an alert payload with them, without a tree.
 public struct JSONReader {
-    private let bytes: UnsafeRawBufferPointer
-    private var index = 0
-    private let maxDepth: Int
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+    let maxDepth: Int
 
     /// Parses one JSON document, with nothing but whitespace around it.
     public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) throws(IngestError) -> JSONValue {
@@ -78,14 +81,14 @@ public struct JSONReader {
         try parse(Array(text.utf8), maxDepth: maxDepth)
     }
 
-    private init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
+    init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
 
     // MARK: - Grammar
 
-    private mutating func value(depth: Int) throws(IngestError) -> JSONValue {
+    mutating func value(depth: Int) throws(IngestError) -> JSONValue {
         guard index < bytes.count else { throw error("unexpected end of the document, expected a value") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try object(depth: depth + 1)
@@ -191,7 +194,7 @@ public struct JSONReader {
         return index - start
     }
 
-    private mutating func string() throws(IngestError) -> String {
+    mutating func string() throws(IngestError) -> String {
         index += 1  // opening quote
         let start = index
         // Fast path: no escapes, no control characters. Label values are
@@ -296,11 +299,11 @@ public struct JSONReader {
 
     // MARK: - Helpers
 
-    private func peek(_ byte: UInt8) -> Bool {
+    func peek(_ byte: UInt8) -> Bool {
         index < bytes.count && bytes[index] == byte
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -316,7 +319,7 @@ public struct JSONReader {
         return "byte 0x\(String(byte, radix: 16, uppercase: true))"
     }
 
-    private func error(_ message: String) -> IngestError {
+    func error(_ message: String) -> IngestError {
         IngestError(path: "", "invalid JSON at byte \(index): \(message)")
     }
 }

@@ -20,12 +20,27 @@ public struct AlertmanagerAPIAdapter: IngestAdapter {
     }
 
     public func decode(_ body: ByteBuffer, receivedAt: Date) throws(IngestError) -> [Alert] {
+        if let scanned = body.withUnsafeReadableBytes({ AlertScanner(limits: limits).scan($0) }) {
+            var alerts: [Alert] = []
+            alerts.reserveCapacity(scanned.count)
+            for fields in scanned {
+                // A rule broken here is reported by the tree, in its place among the others.
+                guard let alert = try? alert(fields, path: "", receivedAt: receivedAt) else { return try decodeTree(body, receivedAt: receivedAt) }
+                alerts.append(alert)
+            }
+            return alerts
+        }
+        return try decodeTree(body, receivedAt: receivedAt)
+    }
+
+    /// Decodes through a JSON tree: every payload the scanner leaves, and
+    /// every error.
+    func decodeTree(_ body: ByteBuffer, receivedAt: Date) throws(IngestError) -> [Alert] {
         let root = try parseJSON(body, limits: limits)
         guard case .array(let elements) = root else {
             throw IngestError(path: "body", "expected a JSON array of alerts, got \(root.kindDescription)")
         }
         try PayloadFields.checkCount(elements.count, "body", limits: limits)
-        let timeout = resolveTimeout.milliseconds
         var alerts: [Alert] = []
         alerts.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
@@ -35,26 +50,32 @@ public struct AlertmanagerAPIAdapter: IngestAdapter {
             let annotations = try PayloadFields.labels(
                 element["annotations"], "[\(index)].annotations", limits: limits, valueLimit: limits.maxAnnotationValueBytes,
                 required: false)
-            let startsAt = try PayloadFields.time(element["startsAt"], "[\(index)].startsAt") ?? receivedAt
-            var endsAt = try PayloadFields.time(element["endsAt"], "[\(index)].endsAt")
-            if let end = endsAt, end < startsAt {
-                throw IngestError(path: "[\(index)].endsAt", "must not be before startsAt")
-            }
-            let status: AlertStatus
-            if let end = endsAt, end <= receivedAt {
-                status = .resolved
-            } else {
-                status = .firing
-                if endsAt == nil {
-                    endsAt = Date(unixMilliseconds: receivedAt.unixMilliseconds + timeout)
-                }
-            }
-            alerts.append(
-                Alert(
-                    source: source, labels: labels, annotations: annotations, status: status, startsAt: startsAt, endsAt: endsAt,
-                    receivedAt: receivedAt,
-                    generatorURL: try PayloadFields.optionalString(element["generatorURL"], "[\(index)].generatorURL")))
+            let fields = AlertFields(
+                labels: labels, annotations: annotations,
+                startsAt: try PayloadFields.time(element["startsAt"], "[\(index)].startsAt"),
+                endsAt: try PayloadFields.time(element["endsAt"], "[\(index)].endsAt"),
+                generatorURL: try PayloadFields.optionalString(element["generatorURL"], "[\(index)].generatorURL"))
+            alerts.append(try alert(fields, path: "[\(index)]", receivedAt: receivedAt))
         }
         return alerts
+    }
+
+    /// Alertmanager's rules over an alert's fields, however they were read.
+    private func alert(_ fields: AlertFields, path: @autoclosure () -> String, receivedAt: Date) throws(IngestError) -> Alert {
+        let startsAt = fields.startsAt ?? receivedAt
+        var endsAt = fields.endsAt
+        if let end = endsAt, end < startsAt {
+            throw IngestError(path: "\(path()).endsAt", "must not be before startsAt")
+        }
+        let status: AlertStatus
+        if let end = endsAt, end <= receivedAt {
+            status = .resolved
+        } else {
+            status = .firing
+            if endsAt == nil {
+                endsAt = Date(unixMilliseconds: receivedAt.unixMilliseconds + resolveTimeout.milliseconds)
+            }
+        }
+        return fields.alert(source: source, status: status, startsAt: startsAt, endsAt: endsAt, receivedAt: receivedAt)
     }
 }

@@ -31,7 +31,36 @@ public struct GenericAdapter: IngestAdapter {
     }
 
     public func decode(_ body: ByteBuffer, receivedAt: Date) throws(IngestError) -> [Alert] {
-        let root = try parseJSON(body, limits: limits)
+        try body.withUnsafeReadableBytes { raw in
+            Result { () throws(IngestError) in try decode(raw, receivedAt: receivedAt) }
+        }.get()
+    }
+
+    /// ``decode(_:receivedAt:)`` over bytes in place: replay reads its
+    /// recording this way, a line at a time, without copying it.
+    ///
+    /// `labelSets` remembers the label sets read, for a caller that decodes
+    /// many payloads in turn: a replay, where the same few thousand label
+    /// sets repeat a million times.
+    public func decode(_ body: UnsafeRawBufferPointer, receivedAt: Date, labelSets: LabelSetCache? = nil) throws(IngestError) -> [Alert] {
+        let reads: AlertScanner.Extras = acceptsReceivedAt ? [.status, .identity, .receivedAt] : [.status, .identity]
+        if let scanned = AlertScanner(limits: limits, reads: reads, acceptsObject: true, labelSets: labelSets).scan(body) {
+            var alerts: [Alert] = []
+            alerts.reserveCapacity(scanned.count)
+            for fields in scanned {
+                // A rule broken here is reported by the tree, in its place among the others.
+                guard let alert = try? alert(fields, path: "", receivedAt: receivedAt) else { return try decodeTree(body, receivedAt: receivedAt) }
+                alerts.append(alert)
+            }
+            return alerts
+        }
+        return try decodeTree(body, receivedAt: receivedAt)
+    }
+
+    /// Decodes through a JSON tree: every payload the scanner leaves, and
+    /// every error.
+    func decodeTree(_ body: UnsafeRawBufferPointer, receivedAt: Date) throws(IngestError) -> [Alert] {
+        let root = try JSONReader.parse(body, maxDepth: limits.maxDepth)
         switch root {
         case .object:
             return [try alert(root, path: "", receivedAt: receivedAt)]
@@ -48,33 +77,41 @@ public struct GenericAdapter: IngestAdapter {
         }
     }
 
-    private func alert(_ element: JSONValue, path: String, receivedAt defaultReceivedAt: Date) throws(IngestError) -> Alert {
+    private func alert(_ element: JSONValue, path: String, receivedAt: Date) throws(IngestError) -> Alert {
         func field(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
         _ = try PayloadFields.object(element, path.isEmpty ? "body" : path, what: "an alert object")
-        let receivedAt =
-            acceptsReceivedAt ? try PayloadFields.time(element["receivedAt"], field("receivedAt")) ?? defaultReceivedAt : defaultReceivedAt
+        let sentAt = acceptsReceivedAt ? try PayloadFields.time(element["receivedAt"], field("receivedAt")) : nil
         let labels = try PayloadFields.labels(
             element["labels"], field("labels"), limits: limits, valueLimit: limits.maxLabelValueBytes, required: true)
         let annotations = try PayloadFields.labels(
             element["annotations"], field("annotations"), limits: limits, valueLimit: limits.maxAnnotationValueBytes, required: false)
-        var status = try PayloadFields.status(element["status"], field("status")) ?? .firing
-        let startsAt = try PayloadFields.time(element["startsAt"], field("startsAt")) ?? receivedAt
-        var endsAt = try PayloadFields.time(element["endsAt"], field("endsAt"))
+        let fields = AlertFields(
+            labels: labels, annotations: annotations, status: try PayloadFields.status(element["status"], field("status")),
+            startsAt: try PayloadFields.time(element["startsAt"], field("startsAt")),
+            endsAt: try PayloadFields.time(element["endsAt"], field("endsAt")), receivedAt: sentAt,
+            generatorURL: try PayloadFields.optionalString(element["generatorURL"], field("generatorURL")),
+            identity: try PayloadFields.optionalString(element["identity"], field("identity")))
+        return try alert(fields, path: path, receivedAt: receivedAt)
+    }
+
+    /// The format's rules over an alert's fields, however they were read.
+    private func alert(_ fields: AlertFields, path: String, receivedAt defaultReceivedAt: Date) throws(IngestError) -> Alert {
+        func field(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+        let receivedAt = fields.receivedAt ?? defaultReceivedAt
+        var status = fields.status ?? .firing
+        let startsAt = fields.startsAt ?? receivedAt
+        var endsAt = fields.endsAt
         if let end = endsAt, end < startsAt {
             throw IngestError(path: field("endsAt"), "must not be before startsAt")
         }
         if let end = endsAt, end <= receivedAt { status = .resolved }
         if status == .resolved, endsAt == nil { endsAt = receivedAt }
-        let identity = try PayloadFields.optionalString(element["identity"], field("identity"))
-        if let identity {
+        if let identity = fields.identity {
             guard !identity.isEmpty else { throw IngestError(path: field("identity"), "must not be empty") }
             guard identity.utf8.count <= limits.maxLabelValueBytes else {
                 throw IngestError(path: field("identity"), "is \(identity.utf8.count) bytes; the limit is \(limits.maxLabelValueBytes)")
             }
         }
-        return Alert(
-            source: source, labels: labels, annotations: annotations, status: status, startsAt: startsAt, endsAt: endsAt,
-            receivedAt: receivedAt, generatorURL: try PayloadFields.optionalString(element["generatorURL"], field("generatorURL")),
-            identity: identity)
+        return fields.alert(source: source, status: status, startsAt: startsAt, endsAt: endsAt, receivedAt: receivedAt)
     }
 }
