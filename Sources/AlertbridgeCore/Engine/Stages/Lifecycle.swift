@@ -30,10 +30,16 @@ extension Engine {
     /// Puts the alert's `endsAt` into `expiries`, unless an earlier deadline
     /// is already there (it will be rescheduled when it comes due).
     mutating func scheduleExpiry(of id: Int64) {
-        guard let entry = alerts[id], entry.alert.status == .firing, let endsAt = entry.alert.endsAt?.unixMilliseconds else { return }
-        if let scheduled = entry.scheduledExpiry, scheduled <= endsAt { return }
-        alerts[id]!.scheduledExpiry = endsAt
-        expiries.insert(Deadline(at: endsAt, id: id))
+        guard let index = alerts.index(forKey: id) else { return }
+        scheduleExpiry(at: index)
+    }
+
+    /// ``scheduleExpiry(of:)`` for the entry at `index`, read in place.
+    mutating func scheduleExpiry(at index: Dictionary<Int64, AlertEntry>.Index) {
+        guard alerts.values[index].alert.status == .firing, let endsAt = alerts.values[index].alert.endsAt?.unixMilliseconds else { return }
+        if let scheduled = alerts.values[index].scheduledExpiry, scheduled <= endsAt { return }
+        alerts.values[index].scheduledExpiry = endsAt
+        expiries.insert(Deadline(at: endsAt, id: alerts.keys[index]))
     }
 
     private mutating func expire(_ deadline: Deadline, into changes: inout DeskChanges) {
@@ -194,8 +200,9 @@ extension Engine {
     /// Records that an alert of the incident was received now.
     mutating func noteActivity(_ incidentID: Int64) {
         let at = Date(unixMilliseconds: now)
-        incidents[incidentID]!.incident.lastAlertAt = at
-        incidents[incidentID]!.incident.updatedAt = at
+        let index = incidents.index(forKey: incidentID)!
+        incidents.values[index].incident.lastAlertAt = at
+        incidents.values[index].incident.updatedAt = at
     }
 
     /// Recomputes the incident's severity and priority from its members;
