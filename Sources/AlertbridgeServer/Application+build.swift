@@ -60,9 +60,12 @@ public func buildApplication(
     router.add(middleware: ErrorShapeMiddleware())
     let limits = configuration.ingestLimits
     let routes: [(path: String, adapter: any IngestAdapter)] = [
-        ("api/v2/alerts", AlertmanagerAPIAdapter(resolveTimeout: configuration.resolveTimeout, limits: limits)),
+        (
+            "api/v2/alerts",
+            AlertmanagerAPIAdapter(resolveTimeout: configuration.resolveTimeout, limits: limits, labelSets: LabelSetCache())
+        ),
         ("ingest/alertmanager", AlertmanagerWebhookAdapter(limits: limits)),
-        ("ingest/generic", GenericAdapter(limits: limits)),
+        ("ingest/generic", GenericAdapter(limits: limits, labelSets: LabelSetCache())),
         ("ingest/grafana", GrafanaAdapter(limits: limits)),
         ("ingest/pagerduty", PagerDutyAdapter(limits: limits)),
         ("v2/enqueue", PagerDutyAdapter(limits: limits)),

@@ -223,8 +223,7 @@ struct Recording {
 struct AlertLines {
     let bytes: UnsafeRawBufferPointer
     let name: String
-    private let adapter = GenericAdapter(acceptsReceivedAt: true)
-    private let labelSets = LabelSetCache()
+    private let adapter = GenericAdapter(acceptsReceivedAt: true, labelSets: LabelSetCache())
     private var start = 0
     private var lineNumber = 0
     private var decoded: [Alert] = []
@@ -250,7 +249,7 @@ struct AlertLines {
             guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { continue }
             do {
                 // receivedAt is required in replay input: without it there is no clock.
-                let parsed = try adapter.decode(line, receivedAt: Date(unixMilliseconds: .min), labelSets: labelSets)
+                let parsed = try adapter.decode(line, receivedAt: Date(unixMilliseconds: .min))
                 if parsed.contains(where: { $0.receivedAt.unixMilliseconds == .min }) {
                     throw IngestError(path: "receivedAt", "required in replay input")
                 }

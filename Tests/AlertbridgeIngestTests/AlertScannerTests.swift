@@ -37,13 +37,26 @@ private let receivedAt = Date(unixMilliseconds: RFC3339.unixMilliseconds("2024-0
         _ body: [UInt8], generic: GenericAdapter = generic, prometheus: AlertmanagerAPIAdapter = prometheus,
         labelSets: LabelSetCache = LabelSetCache()
     ) -> [(name: String, scanned: Outcome, tree: Outcome)] {
-        body.withUnsafeBytes { raw in
+        func remembering(_ adapter: GenericAdapter) -> GenericAdapter {
+            var adapter = adapter
+            adapter.labelSets = labelSets
+            return adapter
+        }
+        func remembering(_ adapter: AlertmanagerAPIAdapter) -> AlertmanagerAPIAdapter {
+            var adapter = adapter
+            adapter.labelSets = labelSets
+            return adapter
+        }
+        return body.withUnsafeBytes { raw in
             [
                 ("generic", Outcome { () throws(IngestError) in try generic.decode(raw, receivedAt: receivedAt) },
                  Outcome { () throws(IngestError) in try generic.decodeTree(raw, receivedAt: receivedAt) }),
                 ("generic with label sets remembered",
-                 Outcome { () throws(IngestError) in try generic.decode(raw, receivedAt: receivedAt, labelSets: labelSets) },
+                 Outcome { () throws(IngestError) in try remembering(generic).decode(raw, receivedAt: receivedAt) },
                  Outcome { () throws(IngestError) in try generic.decodeTree(raw, receivedAt: receivedAt) }),
+                ("prometheus with label sets remembered",
+                 Outcome { () throws(IngestError) in try remembering(prometheus).decode(ByteBuffer(bytes: body), receivedAt: receivedAt) },
+                 Outcome { () throws(IngestError) in try prometheus.decodeTree(ByteBuffer(bytes: body), receivedAt: receivedAt) }),
                 ("generic without receivedAt", Outcome { () throws(IngestError) in try GenericAdapter(limits: generic.limits).decode(raw, receivedAt: receivedAt) },
                  Outcome { () throws(IngestError) in try GenericAdapter(limits: generic.limits).decodeTree(raw, receivedAt: receivedAt) }),
                 ("prometheus", Outcome { () throws(IngestError) in try prometheus.decode(ByteBuffer(bytes: body), receivedAt: receivedAt) },
@@ -139,11 +152,9 @@ private let receivedAt = Date(unixMilliseconds: RFC3339.unixMilliseconds("2024-0
     @Test("a repeated label set is read once; the same bytes as annotations are checked against their own limit")
     func labelSetCache() throws {
         let labelSets = LabelSetCache()
-        let adapter = GenericAdapter(limits: IngestLimits(maxLabelValueBytes: 8, maxAnnotationValueBytes: 4))
+        let adapter = GenericAdapter(limits: IngestLimits(maxLabelValueBytes: 8, maxAnnotationValueBytes: 4), labelSets: labelSets)
         func decode(_ text: String) -> Outcome {
-            Array(text.utf8).withUnsafeBytes { raw in
-                Outcome { () throws(IngestError) in try adapter.decode(raw, receivedAt: receivedAt, labelSets: labelSets) }
-            }
+            Outcome { () throws(IngestError) in try adapter.decode(text, receivedAt: receivedAt) }
         }
         let first = decode(#"{"labels":{"b":"123456","a":"1"}}"#)
         #expect(labelSets.count == 1)

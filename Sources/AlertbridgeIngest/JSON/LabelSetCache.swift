@@ -1,5 +1,6 @@
 import AlertbridgeCore
 import Foundation
+import Synchronization
 
 /// Label sets already read, by the exact bytes of their JSON object.
 ///
@@ -10,9 +11,10 @@ import Foundation
 /// read before, with its fingerprint. Entries are compared byte for byte, not
 /// trusted to a hash. Bounded, emptied whole when full.
 ///
-/// One reader's: not for sharing between threads. Filled under one set of
-/// limits; used under others, it starts over.
-public final class LabelSetCache {
+/// Shared by the requests of one adapter: each lookup and insert takes a
+/// lock for a hash-table access, never for the reading itself. Filled under
+/// one set of limits; used under others, it starts over.
+public final class LabelSetCache: Sendable {
     struct Entry {
         var bytes: [UInt8]
         var labels: LabelSet
@@ -26,35 +28,45 @@ public final class LabelSetCache {
         case annotations = 0xC2B2_AE3D_27D4_EB4F
     }
 
+    private struct State: ~Copyable {
+        var entries: [UInt64: Entry] = [:]
+        var limits: IngestLimits?
+    }
+
     public let capacity: Int
-    private var entries: [UInt64: Entry] = [:]
-    private var limits: IngestLimits?
+    private let state = Mutex(State())
 
     public init(capacity: Int = 16_384) {
         self.capacity = capacity
     }
 
-    public var count: Int { entries.count }
+    public var count: Int { state.withLock { $0.entries.count } }
 
     /// Forgets everything when `limits` differ from the ones the entries were read under.
     func use(_ limits: IngestLimits) {
-        if self.limits != limits {
-            entries.removeAll()
-            self.limits = limits
+        state.withLock { state in
+            if state.limits != limits {
+                state.entries.removeAll()
+                state.limits = limits
+            }
         }
     }
 
     func lookup(_ bytes: UnsafeRawBufferPointer, role: Role) -> (key: UInt64, entry: Entry?) {
         let key = Self.hash(bytes) ^ role.rawValue
-        guard let entry = entries[key], entry.bytes.count == bytes.count,
+        let entry = state.withLock { $0.entries[key] }
+        guard let entry, entry.bytes.count == bytes.count,
             entry.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
         else { return (key, nil) }
         return (key, entry)
     }
 
     func insert(_ bytes: UnsafeRawBufferPointer, key: UInt64, labels: LabelSet, fingerprint: Fingerprint) {
-        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-        entries[key] = Entry(bytes: Array(bytes), labels: labels, fingerprint: fingerprint)
+        let entry = Entry(bytes: Array(bytes), labels: labels, fingerprint: fingerprint)
+        state.withLock { state in
+            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[key] = entry
+        }
     }
 
     /// FNV-1a over 8-byte words: a few hundred bytes hash in tens of

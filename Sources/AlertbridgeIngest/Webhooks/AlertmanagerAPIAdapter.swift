@@ -13,14 +13,18 @@ public struct AlertmanagerAPIAdapter: IngestAdapter {
     /// How long an alert without `endsAt` stays firing without a refresh.
     public var resolveTimeout: Duration
     public var limits: IngestLimits
+    /// Label sets read before: Prometheus re-sends every firing alert each
+    /// minute (see ``LabelSetCache``).
+    public var labelSets: LabelSetCache?
 
-    public init(resolveTimeout: Duration = .seconds(300), limits: IngestLimits = IngestLimits()) {
+    public init(resolveTimeout: Duration = .seconds(300), limits: IngestLimits = IngestLimits(), labelSets: LabelSetCache? = nil) {
         self.resolveTimeout = resolveTimeout
         self.limits = limits
+        self.labelSets = labelSets
     }
 
     public func decode(_ body: ByteBuffer, receivedAt: Date) throws(IngestError) -> [Alert] {
-        if let scanned = body.withUnsafeReadableBytes({ AlertScanner(limits: limits).scan($0) }) {
+        if let scanned = body.withUnsafeReadableBytes({ AlertScanner(limits: limits, labelSets: labelSets).scan($0) }) {
             var alerts: [Alert] = []
             alerts.reserveCapacity(scanned.count)
             for fields in scanned {

@@ -24,10 +24,13 @@ public struct GenericAdapter: IngestAdapter {
     public var source: String { "generic" }
     public var acceptsReceivedAt: Bool
     public var limits: IngestLimits
+    /// Label sets read before, for a sender that repeats them (see ``LabelSetCache``).
+    public var labelSets: LabelSetCache?
 
-    public init(acceptsReceivedAt: Bool = false, limits: IngestLimits = IngestLimits()) {
+    public init(acceptsReceivedAt: Bool = false, limits: IngestLimits = IngestLimits(), labelSets: LabelSetCache? = nil) {
         self.acceptsReceivedAt = acceptsReceivedAt
         self.limits = limits
+        self.labelSets = labelSets
     }
 
     public func decode(_ body: ByteBuffer, receivedAt: Date) throws(IngestError) -> [Alert] {
@@ -38,11 +41,7 @@ public struct GenericAdapter: IngestAdapter {
 
     /// ``decode(_:receivedAt:)`` over bytes in place: replay reads its
     /// recording this way, a line at a time, without copying it.
-    ///
-    /// `labelSets` remembers the label sets read, for a caller that decodes
-    /// many payloads in turn: a replay, where the same few thousand label
-    /// sets repeat a million times.
-    public func decode(_ body: UnsafeRawBufferPointer, receivedAt: Date, labelSets: LabelSetCache? = nil) throws(IngestError) -> [Alert] {
+    public func decode(_ body: UnsafeRawBufferPointer, receivedAt: Date) throws(IngestError) -> [Alert] {
         let reads: AlertScanner.Extras = acceptsReceivedAt ? [.status, .identity, .receivedAt] : [.status, .identity]
         if let scanned = AlertScanner(limits: limits, reads: reads, acceptsObject: true, labelSets: labelSets).scan(body) {
             var alerts: [Alert] = []
