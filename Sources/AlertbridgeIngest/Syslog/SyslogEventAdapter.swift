@@ -29,17 +29,20 @@ public enum SyslogEventAdapter {
         }
         if let template { labels.append(.init(Label.template, template.templateID)) }
         // Names in sorted order: app facility format host msgid severity template.
-        var annotations: [(String, String)] = []
-        if let text = message.message, !text.isEmpty { annotations.append((Annotation.message, text)) }
-        if let template { annotations.append((Annotation.template, template.template)) }
-        if let timestamp = message.timestamp { annotations.append((Annotation.timestamp, timestamp)) }
-        if let structured = message.structuredDataText { annotations.append((Annotation.structuredData, structured)) }
+        // Annotations too, so neither set needs sorting: flags message
+        // structured_data template timestamp.
+        var annotations: [AlertbridgeCore.Label] = []
+        annotations.reserveCapacity(5)
         let flags = flagNames(message.flags) + (incomplete ? ["incomplete"] : [])
-        if !flags.isEmpty { annotations.append((Annotation.flags, flags.joined(separator: ","))) }
+        if !flags.isEmpty { annotations.append(.init(Annotation.flags, flags.joined(separator: ","))) }
+        if let text = message.message, !text.isEmpty { annotations.append(.init(Annotation.message, text)) }
+        if let structured = message.structuredDataText { annotations.append(.init(Annotation.structuredData, structured)) }
+        if let template { annotations.append(.init(Annotation.template, template.template)) }
+        if let timestamp = message.timestamp { annotations.append(.init(Annotation.timestamp, timestamp)) }
         let startsAt = message.timestampUnixMillis.map { Date(unixMilliseconds: $0) } ?? receivedAt
         return Alert(
-            source: SyslogEvent.source, labels: LabelSet(sortedLabels: labels), annotations: LabelSet(annotations), status: .firing,
-            startsAt: startsAt, receivedAt: receivedAt)
+            source: SyslogEvent.source, labels: LabelSet(sortedLabels: labels), annotations: LabelSet(sortedLabels: annotations),
+            status: .firing, startsAt: startsAt, receivedAt: receivedAt)
     }
 
     /// The decoder rule tests use: the real parser and a template miner per
