@@ -52,6 +52,20 @@ struct AlertScanner {
     /// Label sets read before, when the caller keeps them.
     var labelSets: LabelSetCache?
 
+    /// The alerts of `body`, each made by `alert` from its fields; `nil`
+    /// when the scanner gives up or `alert` throws: the tree then decides,
+    /// and reports the error in its place among the others.
+    func alerts(in body: UnsafeRawBufferPointer, _ alert: (AlertFields) throws(IngestError) -> Alert) -> [Alert]? {
+        guard let scanned = scan(body) else { return nil }
+        var alerts: [Alert] = []
+        alerts.reserveCapacity(scanned.count)
+        for fields in scanned {
+            guard let made = try? alert(fields) else { return nil }
+            alerts.append(made)
+        }
+        return alerts
+    }
+
     /// The alerts' fields, or `nil` when the tree must decide.
     func scan(_ bytes: UnsafeRawBufferPointer) -> [AlertFields]? {
         // The alert object sits at depth 2 and its labels at 3: below that

@@ -24,16 +24,11 @@ public struct AlertmanagerAPIAdapter: IngestAdapter {
     }
 
     public func decode(_ body: ByteBuffer, receivedAt: Date) throws(IngestError) -> [Alert] {
-        if let scanned = body.withUnsafeReadableBytes({ AlertScanner(limits: limits, labelSets: labelSets).scan($0) }) {
-            var alerts: [Alert] = []
-            alerts.reserveCapacity(scanned.count)
-            for fields in scanned {
-                // A rule broken here is reported by the tree, in its place among the others.
-                guard let alert = try? alert(fields, path: "", receivedAt: receivedAt) else { return try decodeTree(body, receivedAt: receivedAt) }
-                alerts.append(alert)
-            }
-            return alerts
+        let scanner = AlertScanner(limits: limits, labelSets: labelSets)
+        let scanned = body.withUnsafeReadableBytes { raw in
+            scanner.alerts(in: raw) { fields throws(IngestError) in try alert(fields, path: "", receivedAt: receivedAt) }
         }
+        if let scanned { return scanned }
         return try decodeTree(body, receivedAt: receivedAt)
     }
 

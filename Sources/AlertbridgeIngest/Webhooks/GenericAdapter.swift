@@ -43,14 +43,8 @@ public struct GenericAdapter: IngestAdapter {
     /// recording this way, a line at a time, without copying it.
     public func decode(_ body: UnsafeRawBufferPointer, receivedAt: Date) throws(IngestError) -> [Alert] {
         let reads: AlertScanner.Extras = acceptsReceivedAt ? [.status, .identity, .receivedAt] : [.status, .identity]
-        if let scanned = AlertScanner(limits: limits, reads: reads, acceptsObject: true, labelSets: labelSets).scan(body) {
-            var alerts: [Alert] = []
-            alerts.reserveCapacity(scanned.count)
-            for fields in scanned {
-                // A rule broken here is reported by the tree, in its place among the others.
-                guard let alert = try? alert(fields, path: "", receivedAt: receivedAt) else { return try decodeTree(body, receivedAt: receivedAt) }
-                alerts.append(alert)
-            }
+        let scanner = AlertScanner(limits: limits, reads: reads, acceptsObject: true, labelSets: labelSets)
+        if let alerts = scanner.alerts(in: body, { fields throws(IngestError) in try alert(fields, path: "", receivedAt: receivedAt) }) {
             return alerts
         }
         return try decodeTree(body, receivedAt: receivedAt)
