@@ -183,6 +183,16 @@ struct AlertEntry: Sendable {
     var scheduledExpiry: Int64?
 }
 
+extension Dictionary.Values {
+    /// Reads the value at `index` where it lies. The index subscript's getter
+    /// copies the whole value (retaining everything it references) before a
+    /// caller picks one field out of it; its `_modify`, used here, does not.
+    /// On the repeat path of a replay those copies were a tenth of the time.
+    mutating func inPlace<Result>(at index: Index, _ read: (inout Value) -> Result) -> Result {
+        read(&self[index])
+    }
+}
+
 struct IncidentEntry: Sendable {
     var incident: Incident
     var members: [Int64] = []

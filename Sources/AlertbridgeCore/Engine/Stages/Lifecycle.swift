@@ -36,9 +36,13 @@ extension Engine {
 
     /// ``scheduleExpiry(of:)`` for the entry at `index`, read in place.
     mutating func scheduleExpiry(at index: Dictionary<Int64, AlertEntry>.Index) {
-        guard alerts.values[index].alert.status == .firing, let endsAt = alerts.values[index].alert.endsAt?.unixMilliseconds else { return }
-        if let scheduled = alerts.values[index].scheduledExpiry, scheduled <= endsAt { return }
-        alerts.values[index].scheduledExpiry = endsAt
+        let due: Int64? = alerts.values.inPlace(at: index) { entry in
+            guard entry.alert.status == .firing, let endsAt = entry.alert.endsAt?.unixMilliseconds else { return nil }
+            if let scheduled = entry.scheduledExpiry, scheduled <= endsAt { return nil }
+            entry.scheduledExpiry = endsAt
+            return endsAt
+        }
+        guard let endsAt = due else { return }
         expiries.insert(Deadline(at: endsAt, id: alerts.keys[index]))
     }
 
