@@ -132,6 +132,10 @@ private let receivedAt = Date(unixMilliseconds: RFC3339.unixMilliseconds("2024-0
         #"[{"labels":{"a":"1"},"extra":{"deep":[1,2.5e3,{"x":null}]},"more":true}]"#, #"[{"labels":{"a":"1"},"extra":[1,}]"#,
         #"[{"labels":{"a":"1"},"extra":01}]"#, #"[{"labels":{"a":"1"},"extra":"\x"}]"#,
         #"[{"labels":{"a":"1"}},{"labels":{"a":"2"},"endsAt":"nope"}]"#, #"[{"labels":{"a":"1"}},3]"#,
+        #"[{"labels":{"alertname":"braces}{[ and \"quotes\" and \\","b":"}}}}}}}}}}"},"annotations":{"s":"\\\"}"}}]"#,
+        #"[{"labels":{"a":"1\\"},"annotations":{"a":"1\\"}},{"labels":{"a":"1\\"}}]"#,
+        #"[{"labels":{"a_long_label_name":"a long value","b":{"nested":"object after sixteen bytes"}}}]"#,
+        #"[{"labels":{"a_long_label_name":"a long value","b":["array"]}}]"#, #"[{"labels":{"a_long_label_name":"unterminated"#,
         "[{\"labels\":{\"a\":\"1\u{1}\"}}]", "\t[\n{ \"labels\" : { \"a\" : \"1\" } , \"startsAt\" : \"2024-05-13T10:00:00Z\" }\r\n]\n",
     ]
 
@@ -166,6 +170,24 @@ private let receivedAt = Date(unixMilliseconds: RFC3339.unixMilliseconds("2024-0
         #expect(
             decode(#"{"labels":{"a":"1"},"annotations":{"b":"123456","a":"1"}}"#)
                 == .error("annotations.b: 6 bytes; the limit is 4"))
+    }
+
+    /// The cache answers the same whether or not it finds where a label set
+    /// ends (a miss is only slower), so this checks that it does find it.
+    @Test("label sets with escapes and braces in their strings are remembered, wherever those fall in a word")
+    func escapesAreRemembered() throws {
+        let labelSets = LabelSetCache()
+        let adapter = GenericAdapter(limits: IngestLimits(), labelSets: labelSets)
+        for padding in 0..<16 {
+            let filler = String(repeating: "x", count: padding)
+            let line = #"{"labels":{"a":"\#(filler)\"}{[\\","b":"\#(filler)\\\"}"},"annotations":{"s":"\#(filler)}\"]"}}"#
+            let alerts = try adapter.decode(line, receivedAt: receivedAt)
+            #expect(alerts[0].labels == ["a": filler + #""}{[\"#, "b": filler + #"\"}"#])
+            #expect(alerts[0].annotations == ["s": filler + #"}"]"#])
+            #expect(labelSets.count == 2 * (padding + 1), "padding \(padding): labels and annotations are both remembered")
+            _ = try adapter.decode(line, receivedAt: receivedAt)
+            #expect(labelSets.count == 2 * (padding + 1), "padding \(padding): the repeat is a hit")
+        }
     }
 
     @Test("limits agree with the tree")
