@@ -29,7 +29,7 @@ public func buildApplication(
     let store = try SQLiteDeskStore(
         path: configuration.databasePath, durability: configuration.durability,
         keepRawPayloads: configuration.keepRawPayloads,
-        inboxLimits: Inbox.Limits(maxBacklogAlerts: configuration.maxBacklogAlerts))
+        inboxLimits: Inbox.Limits(maxBacklogAlerts: configuration.maxBacklogAlerts, maxRecentAlerts: configuration.maxRecentAlerts))
     logger.info(
         "desk store open",
         metadata: [

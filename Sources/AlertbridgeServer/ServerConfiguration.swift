@@ -86,6 +86,8 @@ public struct ServerConfiguration: Sendable {
     /// How long processed inbox entries (raw payloads) are kept for audit.
     public var inboxRetention: Duration = .seconds(86_400)
     public var keepRawPayloads = true
+    /// Committed alerts kept in memory for the engine (``Inbox/Limits/maxRecentAlerts``).
+    public var maxRecentAlerts = Inbox.Limits().maxRecentAlerts
     /// Concurrent HTTP connections; more wait in the kernel's backlog.
     public var maxConnections = 2048
     /// Request bodies held at once; a request beyond it gets `503`.
@@ -182,8 +184,12 @@ public struct ServerConfiguration: Sendable {
                 }
             case "sources": sources = try SourceSettings.parse(value, environment: environment)
             default:  // inbox
-                for (key, value) in try value.mapping(allowedKeys: ["retention", "keep_raw_payloads"]) {
-                    if key == "retention" { inboxRetention = try value.duration() } else { keepRawPayloads = try value.bool() }
+                for (key, value) in try value.mapping(allowedKeys: ["retention", "keep_raw_payloads", "max_recent_alerts"]) {
+                    switch key {
+                    case "retention": inboxRetention = try value.duration()
+                    case "max_recent_alerts": maxRecentAlerts = try Self.positive(value)
+                    default: keepRawPayloads = try value.bool()
+                    }
                 }
             }
         }

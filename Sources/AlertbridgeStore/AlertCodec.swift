@@ -55,8 +55,20 @@ public enum AlertCodec {
     }
 
     public static func decode(_ bytes: some ContiguousBytes) throws -> [Alert] {
+        var memo = LabelSetMemo()
+        return try decode(bytes, memo: &memo)
+    }
+
+    /// ``decode(_:)`` remembering label sets across calls: the entries of a
+    /// storm repeat a few thousand label sets, and reading one (a string per
+    /// name and value, then its fingerprint) was most of reading an entry.
+    package static func decode(_ bytes: some ContiguousBytes, memo: inout LabelSetMemo) throws -> [Alert] {
         try bytes.withUnsafeBytes { raw in
-            var reader = Reader(bytes: raw)
+            // The reader borrows the memo by swapping it in and out: a copy
+            // would share its table and copy it whole on the first insert.
+            var reader = Reader(bytes: raw, memo: LabelSetMemo())
+            swap(&reader.memo, &memo)
+            defer { swap(&reader.memo, &memo) }
             let version = try reader.byte()
             guard version == 1 || version == 2 else { throw DecodingError(offset: 0) }
             let count = try reader.count()
@@ -64,7 +76,7 @@ public enum AlertCodec {
             alerts.reserveCapacity(count)
             for _ in 0..<count {
                 let source = try reader.string()
-                let labels = try reader.labels()
+                let (labels, fingerprint) = try reader.labelsWithFingerprint()
                 let annotations = try reader.labels()
                 let status: AlertStatus = try reader.byte() == 0 ? .firing : .resolved
                 let startsAt = try reader.time()
@@ -76,7 +88,7 @@ public enum AlertCodec {
                 let identity = flags & 2 != 0 ? try reader.string() : nil
                 alerts.append(
                     Alert(
-                        source: source, labels: labels, annotations: annotations, status: status,
+                        source: source, labels: labels, fingerprint: fingerprint, annotations: annotations, status: status,
                         startsAt: startsAt, endsAt: endsAt, receivedAt: receivedAt, generatorURL: generatorURL, identity: identity))
             }
             return alerts
@@ -114,9 +126,54 @@ public enum AlertCodec {
 
     // MARK: - Reading
 
+    /// Label sets decoded before, by their encoded bytes (compared in full,
+    /// not trusted to the hash). Bounded: emptied whole when full.
+    package struct LabelSetMemo: Sendable {
+        static let capacity = 16_384
+
+        package init() {}
+
+        private var entries: [UInt64: (bytes: [UInt8], labels: LabelSet, fingerprint: Fingerprint)] = [:]
+
+        package var count: Int { entries.count }
+
+        func lookup(_ bytes: UnsafeRawBufferPointer) -> (key: UInt64, labels: LabelSet, fingerprint: Fingerprint)? {
+            let key = Self.hash(bytes)
+            guard let entry = entries[key], entry.bytes.elementsEqual(bytes) else { return nil }
+            return (key, entry.labels, entry.fingerprint)
+        }
+
+        mutating func insert(_ bytes: UnsafeRawBufferPointer, labels: LabelSet, fingerprint: Fingerprint) {
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[Self.hash(bytes)] = (Array(bytes), labels, fingerprint)
+        }
+
+        /// FNV-1a over 8-byte words, then the tail.
+        private static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+            var hash: UInt64 = 14_695_981_039_346_656_037
+            var index = 0
+            while index + 8 <= bytes.count {
+                hash = (hash ^ bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 1_099_511_628_211
+                hash ^= hash >> 29
+                index += 8
+            }
+            while index < bytes.count {
+                hash = (hash ^ UInt64(bytes[index])) &* 1_099_511_628_211
+                index += 1
+            }
+            return hash ^ UInt64(bytes.count)
+        }
+    }
+
     private struct Reader {
         let bytes: UnsafeRawBufferPointer
         var offset = 0
+        var memo: LabelSetMemo
+
+        init(bytes: UnsafeRawBufferPointer, memo: LabelSetMemo) {
+            self.bytes = bytes
+            self.memo = memo
+        }
 
         mutating func byte() throws -> UInt8 {
             guard offset < bytes.count else { throw DecodingError(offset: offset) }
@@ -164,6 +221,20 @@ public enum AlertCodec {
                 labels.append(Label(name, try string()))
             }
             return LabelSet(sortedLabels: labels)
+        }
+
+        /// ``labels()`` with the fingerprint, both remembered by their bytes.
+        mutating func labelsWithFingerprint() throws -> (LabelSet, Fingerprint) {
+            let start = offset
+            let count = try count()
+            for _ in 0..<(2 * count) { offset += try self.count() }
+            let encoded = UnsafeRawBufferPointer(rebasing: bytes[start..<offset])
+            if let known = memo.lookup(encoded) { return (known.labels, known.fingerprint) }
+            offset = start
+            let labels = try labels()
+            let fingerprint = Fingerprint(labels)
+            memo.insert(encoded, labels: labels, fingerprint: fingerprint)
+            return (labels, fingerprint)
         }
     }
 }

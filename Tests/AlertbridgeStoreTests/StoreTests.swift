@@ -56,6 +56,30 @@ private let t = AlertBuilder.time
         #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([3, 0]) }
         #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]) }
     }
+
+    @Test("label sets remembered from entry to entry decode exactly as alone; truncation is still an error")
+    func rememberedLabelSets() throws {
+        let batches = (0..<3).map { batch in
+            [
+                AlertBuilder.alert(["alertname": "A", "instance": "x:1"], annotations: ["summary": "batch \(batch)"], at: Double(batch)),
+                AlertBuilder.alert(["alertname": "A", "instance": "x:2"], at: Double(batch)),
+                AlertBuilder.alert(["alertname": "A", "instance": "x:1", "job": "j"], at: Double(batch)),
+                AlertBuilder.alert(["alertname": "A"], annotations: ["alertname": "A"], at: Double(batch)),
+                AlertBuilder.alert(["alertname": "A", "instance": "x:1"], status: .resolved, endsAt: 9, at: Double(batch)),
+            ]
+        }
+        var memo = AlertCodec.LabelSetMemo()
+        for alerts in batches {
+            let decoded = try AlertCodec.decode(AlertCodec.encode(alerts), memo: &memo)
+            #expect(decoded == alerts)
+            #expect(decoded.map(\.fingerprint) == alerts.map { Fingerprint($0.labels) })
+        }
+        #expect(memo.count == 4, "one entry per distinct label set")
+        let bytes = AlertCodec.encode(batches[0])
+        for length in 0..<bytes.count {
+            #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode(Array(bytes.prefix(length)), memo: &memo) }
+        }
+    }
 }
 
 @Suite struct DeskStoreTests {
