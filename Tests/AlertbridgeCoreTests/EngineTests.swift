@@ -179,6 +179,42 @@ private let diskFull: LabelSet = ["alertname": "DiskFull", "instance": "web-1", 
         #expect(again.verdicts == [.opened(alert: 2, incident: 2, reason: "group_by service=api env=prod")])
     }
 
+    /// The engine reuses the room of forgotten alerts for new ones: each id
+    /// must still find its own alert, and only its own.
+    @Test("alerts forgotten and created in turn: every id finds its own alert, repeats their own occurrence")
+    func forgetAndCreateInTurn() {
+        var engine = Engine(configuration: EngineConfiguration(closeAfter: .seconds(60)))
+        var live: [Int64: LabelSet] = [:]
+        var time = 0.0
+        for round in 0..<6 {
+            // Three services fire; the first of the previous round resolves
+            // and, a minute later, is forgotten with its incident.
+            for service in 0..<3 {
+                let labels: LabelSet = ["alertname": "Down", "service": "svc-\(round)-\(service)", "env": "prod"]
+                let changes = engine.process([alert(labels, startsAt: time, at: time)], at: t(time))
+                guard case .opened(let id, _, _)? = changes.verdicts.first else {
+                    Issue.record("round \(round): \(changes.verdicts)")
+                    return
+                }
+                live[id] = labels
+            }
+            if let (id, labels) = live.min(by: { $0.key < $1.key }) {
+                _ = engine.process([alert(labels, status: .resolved, startsAt: 0, endsAt: time + 1, at: time + 1)], at: t(time + 1))
+                _ = engine.advance(to: t(time + 62))
+                #expect(engine.alert(id) == nil, "alert \(id) is forgotten")
+                live[id] = nil
+            }
+            time += 100
+            #expect(engine.liveAlerts.map(\.id) == live.keys.sorted())
+            for (id, labels) in live {
+                #expect(engine.alert(id)?.labels == labels)
+                let repeated = engine.process([alert(labels, at: time)], at: t(time))
+                #expect(repeated.verdicts.first?.alertID == id, "a repeat of \(labels) goes to alert \(id)")
+            }
+        }
+        #expect(live.count == 12)
+    }
+
     @Test("acknowledge, then the alerts resolve: resolved; a resolved incident cannot be acknowledged")
     func acknowledge() throws {
         var engine = Engine()

@@ -95,6 +95,18 @@ import Testing
         #expect(labels.restricted(to: ["c", "a", "missing"]) == ["a": "1", "c": "3"])
     }
 
+    @Test("shrinkToFit gives back the room an insert doubled, and keeps the labels")
+    func shrinkToFit() {
+        var labels = LabelSet((0..<6).map { ("name\($0)", "value\($0)") })
+        labels.set("added", to: "x")
+        let grown = labels.labels.capacity
+        #expect(grown >= 12, "an insert into a full array doubles it")
+        let before = labels
+        labels.shrinkToFit()
+        #expect(labels.labels.capacity < grown)
+        #expect(labels == before && Fingerprint(labels) == Fingerprint(before))
+    }
+
     @Test("JSON object text round-trips, escapes included")
     func jsonRoundTrip() {
         let labels: LabelSet = ["alertname": "κόσμε", "x": "a\"b\\c\nd\u{01}", "emoji": "🚨"]

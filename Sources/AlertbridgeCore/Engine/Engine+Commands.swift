@@ -76,7 +76,7 @@ extension Engine {
         self.rules = rules
         // Inhibit rules may have changed: rebuild their index of firing sources.
         inhibitionSources = [:]
-        for id in alerts.keys.sorted() where alerts[id]!.alert.status == .firing {
+        for id in alerts.ids.sorted() where alerts[id]!.alert.status == .firing {
             updateInhibitionSource(id, into: &changes)
         }
         heartbeats = heartbeats.filter { _, state in rules.heartbeats.contains { $0.origin.name == state.rule } }

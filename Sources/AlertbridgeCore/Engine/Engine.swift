@@ -32,7 +32,7 @@ public struct Engine: Sendable {
 
     /// Live alert occurrences: those of incidents not yet closed, and
     /// suppressed ones not yet forgotten.
-    var alerts: [Int64: AlertEntry] = [:]
+    var alerts = AlertTable()
     /// The newest occurrence of each identity, the one a receipt updates.
     var currentOccurrence: [Fingerprint: Int64] = [:]
     /// Incidents not yet closed.
@@ -181,16 +181,6 @@ struct AlertEntry: Sendable {
     /// per alert is live: a refresh that moves `endsAt` later changes nothing
     /// until the old deadline comes due and is rescheduled.
     var scheduledExpiry: Int64?
-}
-
-extension Dictionary.Values {
-    /// Reads the value at `index` where it lies. The index subscript's getter
-    /// copies the whole value (retaining everything it references) before a
-    /// caller picks one field out of it; its `_modify`, used here, does not.
-    /// On the repeat path of a replay those copies were a tenth of the time.
-    mutating func inPlace<Result>(at index: Index, _ read: (inout Value) -> Result) -> Result {
-        read(&self[index])
-    }
 }
 
 struct IncidentEntry: Sendable {

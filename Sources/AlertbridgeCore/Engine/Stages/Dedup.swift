@@ -35,21 +35,21 @@ extension Engine {
     private mutating func route(
         _ alert: Alert, fingerprint: Fingerprint, dedupRule: DedupRule?, enrichment: [String], into changes: inout DeskChanges
     ) {
-        guard let id = currentOccurrence[fingerprint], var index = alerts.index(forKey: id) else {
+        guard let id = currentOccurrence[fingerprint], var index = alerts.slot(of: id) else {
             createOccurrence(of: alert, fingerprint: fingerprint, dedupRule: dedupRule, enrichment: enrichment, into: &changes)
             return
         }
         // A repeat, the common case, reads and writes the entry in place
-        // (`alerts.values.inPlace`): copying it out cost a tenth of a replay.
-        let heartbeat: (rule: String, labels: LabelSet, source: String)? = alerts.values.inPlace(at: index) { entry in
+        // (`alerts.inPlace`): copying it out cost a tenth of a replay.
+        let heartbeat: (rule: String, labels: LabelSet, source: String)? = alerts.inPlace(at: index) { entry in
             guard case .heartbeat(let rule)? = entry.alert.suppression else { return nil }
             return (rule, entry.alert.labels, entry.alert.source)
         }
         if let heartbeat {
             heartbeatSeen(rule: heartbeat.rule, labels: heartbeat.labels, source: heartbeat.source, into: &changes)
-            index = alerts.index(forKey: id)!
+            index = alerts.slot(of: id)!
         }
-        guard alerts.values.inPlace(at: index, { $0.alert.status }) != alert.status else {
+        guard alerts.inPlace(at: index, { $0.alert.status }) != alert.status else {
             recordDuplicate(of: id, refreshedBy: alert, into: &changes)
             return
         }
@@ -118,9 +118,9 @@ extension Engine {
     /// `endsAt` (Prometheus moves it forward on every resend); a resolved
     /// repeat keeps the first resolution's end.
     private mutating func recordDuplicate(of id: Int64, refreshedBy alert: Alert, into changes: inout DeskChanges) {
-        let index = alerts.index(forKey: id)!
+        let index = alerts.slot(of: id)!
         let described = touch(at: index, with: alert)
-        let incidentID = alerts.values.inPlace(at: index) { entry in
+        let incidentID = alerts.inPlace(at: index) { entry in
             entry.alert.duplicateCount += 1
             if alert.status == .firing { entry.alert.endsAt = alert.endsAt }
             return entry.alert.incidentID
@@ -131,7 +131,7 @@ extension Engine {
             changes.incidentsByID[incidentID] = incidents[incidentID]!.incident
         }
         changes.counters.duplicates += 1
-        changes.record(alerts.values[index].alert, described)
+        changes.record(alerts[slot: index].alert, described)
         changes.verdicts.append(.duplicate(alert: id, incident: incidentID))
     }
 
@@ -147,18 +147,18 @@ extension Engine {
     /// `.description` when they differ from what the alert had.
     @discardableResult
     mutating func touch(_ id: Int64, with alert: Alert) -> AlertChange {
-        touch(at: alerts.index(forKey: id)!, with: alert)
+        touch(at: alerts.slot(of: id)!, with: alert)
     }
 
-    private mutating func touch(at index: Dictionary<Int64, AlertEntry>.Index, with alert: Alert) -> AlertChange {
+    private mutating func touch(at index: AlertTable.Slot, with alert: Alert) -> AlertChange {
         let now = Date(unixMilliseconds: now)
-        let changed = alerts.values.inPlace(at: index) { entry in
+        let changed = alerts.inPlace(at: index) { entry in
             entry.alert.lastSeenAt = now
             return entry.alert.annotations != alert.annotations || entry.alert.generatorURL != alert.generatorURL
         }
         guard changed else { return [] }
-        alerts.values[index].alert.annotations = interner.intern(alert.annotations)
-        alerts.values[index].alert.generatorURL = interner.intern(alert.generatorURL)
+        alerts[slot: index].alert.annotations = interner.intern(alert.annotations)
+        alerts[slot: index].alert.generatorURL = interner.intern(alert.generatorURL)
         return .description
     }
 

@@ -68,7 +68,10 @@ extension Engine {
             }
             if !did.isEmpty { actions.append("rule \(rule.origin.name): \(did.joined(separator: ", "))") }
         }
-        if !actions.isEmpty { alert.labels = labels }
+        if !actions.isEmpty {
+            labels.shrinkToFit()
+            alert.labels = labels
+        }
         return actions
     }
 

@@ -30,20 +30,20 @@ extension Engine {
     /// Puts the alert's `endsAt` into `expiries`, unless an earlier deadline
     /// is already there (it will be rescheduled when it comes due).
     mutating func scheduleExpiry(of id: Int64) {
-        guard let index = alerts.index(forKey: id) else { return }
+        guard let index = alerts.slot(of: id) else { return }
         scheduleExpiry(at: index)
     }
 
     /// ``scheduleExpiry(of:)`` for the entry at `index`, read in place.
-    mutating func scheduleExpiry(at index: Dictionary<Int64, AlertEntry>.Index) {
-        let due: Int64? = alerts.values.inPlace(at: index) { entry in
+    mutating func scheduleExpiry(at index: AlertTable.Slot) {
+        let due: Int64? = alerts.inPlace(at: index) { entry in
             guard entry.alert.status == .firing, let endsAt = entry.alert.endsAt?.unixMilliseconds else { return nil }
             if let scheduled = entry.scheduledExpiry, scheduled <= endsAt { return nil }
             entry.scheduledExpiry = endsAt
             return endsAt
         }
         guard let endsAt = due else { return }
-        expiries.insert(Deadline(at: endsAt, id: alerts.keys[index]))
+        expiries.insert(Deadline(at: endsAt, id: alerts.id(at: index)))
     }
 
     private mutating func expire(_ deadline: Deadline, into changes: inout DeskChanges) {
