@@ -5,6 +5,10 @@ public import Logging
 public import ServiceLifecycle
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Owns the engine: restores it from the store, feeds it the inbox in order,
 /// the clock's ticks and operators' commands, and writes what it changes.
 ///
@@ -155,6 +159,8 @@ public final class EngineService: Service, Sendable {
         var cursor: Int64
         var lastPrune: Date = .distantPast
         var failing = false
+        /// Alerts processed since the heap was last trimmed.
+        var alertsSinceTrim = 0
     }
 
     private func restore() async throws -> State {
@@ -180,6 +186,7 @@ public final class EngineService: Service, Sendable {
             // the inbox to its end: what arrives meanwhile waits for the next
             // step, so that repeats coalesce instead of trickling into one
             // transaction (and one fsync) each.
+            var processed = 0
             while true {
                 let entries = try await store.inbox.entries(after: state.cursor, maxAlerts: Self.alertsPerStep)
                 guard let last = entries.last else { break }
@@ -195,8 +202,10 @@ public final class EngineService: Service, Sendable {
                 processedSequence.store(last.sequence, ordering: .releasing)
                 // Commands wait at most one batch behind a backlog.
                 try await runCommands(&state)
+                processed += alerts
                 if alerts < Self.alertsPerStep { break }
             }
+            trimHeapIfIdle(&state, processed: processed)
             let changes = state.engine.advance(to: now())
             if !changes.isEmpty {
                 try await store.apply(changes, through: state.cursor, marks: state.engine.marks)
@@ -216,6 +225,32 @@ public final class EngineService: Service, Sendable {
             if let restored = try? await restore() { state = restored }
         }
     }
+
+    /// Gives the memory a burst used back to the system once the burst is
+    /// over. A storm's requests, decoded alerts and inbox entries are freed
+    /// once processed, but glibc's allocator keeps the freed pages; they
+    /// were a fifth of the RSS after a million alerts. Trimming only when
+    /// the engine falls idle after at least `alertsPerTrim` alerts keeps it
+    /// off the path of a steady stream.
+    private func trimHeapIfIdle(_ state: inout State, processed: Int) {
+        state.alertsSinceTrim += processed
+        guard processed == 0, state.alertsSinceTrim >= Self.alertsPerTrim else { return }
+        state.alertsSinceTrim = 0
+        _ = Self.mallocTrim?(0)
+    }
+
+    static let alertsPerTrim = 100_000
+
+    /// glibc's `malloc_trim`, found at run time: the Glibc module does not
+    /// import `<malloc.h>`. Nil where there is none.
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
 
     private func runCommands(_ state: inout State) async throws {
         let pending = commands.withLock { state in
