@@ -177,10 +177,21 @@ struct Timer: Comparable, Sendable {
 
 struct AlertEntry: Sendable {
     var alert: TrackedAlert
+    /// `Int64.min` for none: an optional would not fit in the alert's tail
+    /// padding and would take 8 more bytes of each entry.
+    private var scheduledExpiryMilliseconds = Int64.min
+
+    init(alert: TrackedAlert) {
+        self.alert = alert
+    }
+
     /// The deadline this alert has in `expiries`, if any. At most one entry
     /// per alert is live: a refresh that moves `endsAt` later changes nothing
     /// until the old deadline comes due and is rescheduled.
-    var scheduledExpiry: Int64?
+    var scheduledExpiry: Int64? {
+        get { scheduledExpiryMilliseconds == .min ? nil : scheduledExpiryMilliseconds }
+        set { scheduledExpiryMilliseconds = newValue ?? .min }
+    }
 }
 
 struct IncidentEntry: Sendable {
