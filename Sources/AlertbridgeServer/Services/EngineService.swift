@@ -5,10 +5,6 @@ public import Logging
 public import ServiceLifecycle
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Owns the engine: restores it from the store, feeds it the inbox in order,
 /// the clock's ticks and operators' commands, and writes what it changes.
 ///
@@ -236,21 +232,10 @@ public final class EngineService: Service, Sendable {
         state.alertsSinceTrim += processed
         guard processed == 0, state.alertsSinceTrim >= Self.alertsPerTrim else { return }
         state.alertsSinceTrim = 0
-        _ = Self.mallocTrim?(0)
+        Allocator.trim()
     }
 
     static let alertsPerTrim = 100_000
-
-    /// glibc's `malloc_trim`, found at run time: the Glibc module does not
-    /// import `<malloc.h>`. Nil where there is none.
-    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
-        #else
-        return nil
-        #endif
-    }()
 
     private func runCommands(_ state: inout State) async throws {
         let pending = commands.withLock { state in
