@@ -137,31 +137,14 @@ public enum AlertCodec {
 
         package var count: Int { entries.count }
 
-        func lookup(_ bytes: UnsafeRawBufferPointer) -> (key: UInt64, labels: LabelSet, fingerprint: Fingerprint)? {
-            let key = Self.hash(bytes)
-            guard let entry = entries[key], entry.bytes.elementsEqual(bytes) else { return nil }
-            return (key, entry.labels, entry.fingerprint)
+        func lookup(_ bytes: UnsafeRawBufferPointer) -> (labels: LabelSet, fingerprint: Fingerprint)? {
+            guard let entry = entries[ByteHash.hash(bytes)], entry.bytes.elementsEqual(bytes) else { return nil }
+            return (entry.labels, entry.fingerprint)
         }
 
         mutating func insert(_ bytes: UnsafeRawBufferPointer, labels: LabelSet, fingerprint: Fingerprint) {
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[Self.hash(bytes)] = (Array(bytes), labels, fingerprint)
-        }
-
-        /// FNV-1a over 8-byte words, then the tail.
-        private static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-            var hash: UInt64 = 14_695_981_039_346_656_037
-            var index = 0
-            while index + 8 <= bytes.count {
-                hash = (hash ^ bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 1_099_511_628_211
-                hash ^= hash >> 29
-                index += 8
-            }
-            while index < bytes.count {
-                hash = (hash ^ UInt64(bytes[index])) &* 1_099_511_628_211
-                index += 1
-            }
-            return hash ^ UInt64(bytes.count)
+            entries[ByteHash.hash(bytes)] = (Array(bytes), labels, fingerprint)
         }
     }
 

@@ -1,11 +1,5 @@
 public import Foundation
 
-/// One occurrence of an alert as the desk sees it: the first receipt and all
-/// its duplicates, until the incident it belongs to closes.
-///
-/// A fingerprint can have several occurrences over time (it fired last week
-/// and fires again today): each is its own `TrackedAlert` with its own id, in
-/// its own incident, so an incident's history never changes after it closes.
 /// Why an alert is recorded but kept out of incidents.
 ///
 /// Suppressed alerts are never dropped: they are tracked, deduplicated and
@@ -56,6 +50,12 @@ public indirect enum Suppression: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// One occurrence of an alert as the desk sees it: the first receipt and all
+/// its duplicates, until the incident it belongs to closes.
+///
+/// A fingerprint can have several occurrences over time (it fired last week
+/// and fires again today): each is its own `TrackedAlert` with its own id, in
+/// its own incident, so an incident's history never changes after it closes.
 public struct TrackedAlert: Equatable, Sendable, Identifiable {
     /// Why an alert stopped firing.
     public enum Resolution: String, Sendable, Hashable {

@@ -53,7 +53,7 @@ public final class LabelSetCache: Sendable {
     }
 
     func lookup(_ bytes: UnsafeRawBufferPointer, role: Role) -> (key: UInt64, entry: Entry?) {
-        let key = Self.hash(bytes) ^ role.rawValue
+        let key = ByteHash.hash(bytes) ^ role.rawValue
         let entry = state.withLock { $0.entries[key] }
         guard let entry, entry.bytes.count == bytes.count,
             entry.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
@@ -67,22 +67,5 @@ public final class LabelSetCache: Sendable {
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             state.entries[key] = entry
         }
-    }
-
-    /// FNV-1a over 8-byte words: a few hundred bytes hash in tens of
-    /// nanoseconds, and a collision costs only a miss.
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = 14_695_981_039_346_656_037
-        var index = 0
-        while index + 8 <= bytes.count {
-            hash = (hash ^ bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 1_099_511_628_211
-            hash ^= hash >> 29
-            index += 8
-        }
-        while index < bytes.count {
-            hash = (hash ^ UInt64(bytes[index])) &* 1_099_511_628_211
-            index += 1
-        }
-        return hash ^ UInt64(bytes.count)
     }
 }

@@ -151,9 +151,9 @@ extension Engine {
     }
 
     private mutating func touch(at index: AlertTable.Slot, with alert: Alert) -> AlertChange {
-        let now = Date(unixMilliseconds: now)
+        let seenAt = Date(unixMilliseconds: now)
         let changed = alerts.inPlace(at: index) { entry in
-            entry.alert.lastSeenAt = now
+            entry.alert.lastSeenAt = seenAt
             return entry.alert.annotations != alert.annotations || entry.alert.generatorURL != alert.generatorURL
         }
         guard changed else { return [] }
