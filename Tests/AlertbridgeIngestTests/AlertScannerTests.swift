@@ -190,6 +190,19 @@ private let receivedAt = Date(unixMilliseconds: RFC3339.unixMilliseconds("2024-0
         }
     }
 
+    @Test("annotations that change with every send do not push the labels out")
+    func annotationChurnKeepsLabels() throws {
+        let labelSets = LabelSetCache(capacity: 4)
+        let adapter = GenericAdapter(limits: IngestLimits(), labelSets: labelSets)
+        for value in 0..<20 {
+            let line = #"{"labels":{"alertname":"DiskFull","host":"db-1"},"annotations":{"description":"\#(value)% used"}}"#
+            let alerts = try adapter.decode(line, receivedAt: receivedAt)
+            #expect(alerts[0].annotations == ["description": "\(value)% used"])
+            #expect(labelSets.count(.labels) == 1, "after \(value + 1) sends the label set is still the one entry")
+            #expect(labelSets.count(.annotations) == value % 4 + 1, "the annotations' own table is bounded")
+        }
+    }
+
     @Test("limits agree with the tree")
     func limits() {
         let tight = IngestLimits(

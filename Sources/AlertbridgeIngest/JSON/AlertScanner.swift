@@ -202,7 +202,7 @@ struct AlertScanner {
         }
         let labels = try labels(&reader, valueLimit: valueLimit, required: role == .labels)
         let fingerprint = Fingerprint(labels)
-        if reader.index == end + 1 { cache.insert(raw, key: key, labels: labels, fingerprint: fingerprint) }
+        if reader.index == end + 1 { cache.insert(raw, key: key, role: role, labels: labels, fingerprint: fingerprint) }
         return (labels, fingerprint)
     }
 
