@@ -61,16 +61,9 @@ public struct Alert: Equatable, Sendable {
         generatorURL: String? = nil,
         identity: String? = nil
     ) {
-        self.source = source
-        self.labels = labels
-        self.annotations = annotations
-        self.status = status
-        self.startsAt = startsAt
-        self.endsAt = endsAt
-        self.receivedAt = receivedAt
-        self.generatorURL = generatorURL
-        self.identity = identity
-        self.fingerprint = Fingerprint(labels)
+        self.init(
+            source: source, labels: labels, fingerprint: Fingerprint(labels), annotations: annotations, status: status,
+            startsAt: startsAt, endsAt: endsAt, receivedAt: receivedAt, generatorURL: generatorURL, identity: identity)
     }
 
     /// ``init(source:labels:annotations:status:startsAt:endsAt:receivedAt:generatorURL:identity:)``
