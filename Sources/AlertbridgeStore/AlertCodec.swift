@@ -126,28 +126,6 @@ public enum AlertCodec {
 
     // MARK: - Reading
 
-    /// Label sets decoded before, by their encoded bytes (compared in full,
-    /// not trusted to the hash). Bounded: emptied whole when full.
-    package struct LabelSetMemo: Sendable {
-        static let capacity = 16_384
-
-        package init() {}
-
-        private var entries: [UInt64: (bytes: [UInt8], labels: LabelSet, fingerprint: Fingerprint)] = [:]
-
-        package var count: Int { entries.count }
-
-        func lookup(_ bytes: UnsafeRawBufferPointer) -> (labels: LabelSet, fingerprint: Fingerprint)? {
-            guard let entry = entries[ByteHash.hash(bytes)], entry.bytes.elementsEqual(bytes) else { return nil }
-            return (entry.labels, entry.fingerprint)
-        }
-
-        mutating func insert(_ bytes: UnsafeRawBufferPointer, labels: LabelSet, fingerprint: Fingerprint) {
-            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[ByteHash.hash(bytes)] = (Array(bytes), labels, fingerprint)
-        }
-    }
-
     private struct Reader {
         let bytes: UnsafeRawBufferPointer
         var offset = 0

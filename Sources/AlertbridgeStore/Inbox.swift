@@ -98,7 +98,7 @@ public final class Inbox: Sendable {
     private let keepRawPayloads: Bool
     private let state: Mutex<State>
     /// The engine's label sets read back from the file (``storedEntries(after:maxAlerts:)``).
-    private let storedLabelSets = Mutex(AlertCodec.LabelSetMemo())
+    private let storedLabelSets = Mutex(LabelSetMemo())
 
     /// Opens (creating if needed) the inbox file at `path`. `processedThrough`
     /// is the engine's cursor from the desk store: the inbox never hands out
@@ -376,7 +376,7 @@ public final class Inbox: Sendable {
     func storedEntries(after sequence: Int64, maxAlerts: Int) async throws -> [Entry] {
         try await pool.read { db in
             var labelSets = self.storedLabelSets.withLock { memo in
-                defer { memo = AlertCodec.LabelSetMemo() }
+                defer { memo = LabelSetMemo() }
                 return memo
             }
             defer { self.storedLabelSets.withLock { $0 = labelSets } }
@@ -385,7 +385,7 @@ public final class Inbox: Sendable {
     }
 
     static func readEntries(_ db: Database, after sequence: Int64, maxAlerts: Int) throws -> [Entry] {
-        var labelSets = AlertCodec.LabelSetMemo()
+        var labelSets = LabelSetMemo()
         return try readEntries(db, after: sequence, maxAlerts: maxAlerts, labelSets: &labelSets)
     }
 
@@ -393,7 +393,7 @@ public final class Inbox: Sendable {
     /// remembers them: an engine catching up reads a storm's few thousand
     /// label sets over and over.
     static func readEntries(
-        _ db: Database, after sequence: Int64, maxAlerts: Int, labelSets: inout AlertCodec.LabelSetMemo
+        _ db: Database, after sequence: Int64, maxAlerts: Int, labelSets: inout LabelSetMemo
     ) throws -> [Entry] {
         let rows = try Row.fetchCursor(
             db, sql: "SELECT seq, received_at, source, alert_count, alerts FROM inbox WHERE seq > ? ORDER BY seq",

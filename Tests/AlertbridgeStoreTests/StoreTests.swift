@@ -68,7 +68,7 @@ private let t = AlertBuilder.time
                 AlertBuilder.alert(["alertname": "A", "instance": "x:1"], status: .resolved, endsAt: 9, at: Double(batch)),
             ]
         }
-        var memo = AlertCodec.LabelSetMemo()
+        var memo = LabelSetMemo()
         for alerts in batches {
             let decoded = try AlertCodec.decode(AlertCodec.encode(alerts), memo: &memo)
             #expect(decoded == alerts)

@@ -195,14 +195,13 @@ struct AlertScanner {
             return (try labels(&reader, valueLimit: valueLimit, required: role == .labels), nil)
         }
         let raw = UnsafeRawBufferPointer(rebasing: reader.bytes[reader.index...end])
-        let (key, known) = cache.lookup(raw, role: role)
-        if let known {
+        if let known = cache.lookup(raw, role: role) {
             reader.index = end + 1
             return (known.labels, known.fingerprint)
         }
         let labels = try labels(&reader, valueLimit: valueLimit, required: role == .labels)
         let fingerprint = Fingerprint(labels)
-        if reader.index == end + 1 { cache.insert(raw, key: key, role: role, labels: labels, fingerprint: fingerprint) }
+        if reader.index == end + 1 { cache.insert(raw, role: role, labels: labels, fingerprint: fingerprint) }
         return (labels, fingerprint)
     }
 

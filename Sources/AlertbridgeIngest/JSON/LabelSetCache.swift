@@ -8,22 +8,15 @@ import Synchronization
 /// re-sends every firing alert each minute), and reading one, with a string
 /// per name and value and a sort, cost more than a fifth of a replay. A
 /// repeat of the same bytes is the same label set: this hands back the one
-/// read before, with its fingerprint. Entries are compared byte for byte, not
-/// trusted to a hash. Bounded, emptied whole when full; labels and
-/// annotations each have their own table and bound, so annotations that
-/// change with every send (a current value in the description) fill only
-/// theirs and never empty the labels'.
+/// read before, with its fingerprint. Labels and annotations each have their
+/// own ``LabelSetMemo`` (compared byte for byte, bounded, emptied whole when
+/// full), so annotations that change with every send (a current value in
+/// the description) fill only theirs and never empty the labels'.
 ///
 /// Shared by the requests of one adapter: each lookup and insert takes a
-/// lock for a hash-table access, never for the reading itself. Filled under
-/// one set of limits; used under others, it starts over.
+/// lock for a hash-table access and a byte comparison, never for the reading
+/// itself. Filled under one set of limits; used under others, it starts over.
 public final class LabelSetCache: Sendable {
-    struct Entry {
-        var bytes: [UInt8]
-        var labels: LabelSet
-        var fingerprint: Fingerprint
-    }
-
     /// Which object of an alert the bytes were: the same bytes checked
     /// against a different value limit are not the same result, and each
     /// has its own table.
@@ -33,11 +26,11 @@ public final class LabelSetCache: Sendable {
     }
 
     private struct State: ~Copyable {
-        var labels: [UInt64: Entry] = [:]
-        var annotations: [UInt64: Entry] = [:]
+        var labels: LabelSetMemo
+        var annotations: LabelSetMemo
         var limits: IngestLimits?
 
-        subscript(role: Role) -> [UInt64: Entry] {
+        subscript(role: Role) -> LabelSetMemo {
             _read {
                 switch role {
                 case .labels: yield labels
@@ -55,10 +48,11 @@ public final class LabelSetCache: Sendable {
 
     /// Entries per table (labels, annotations).
     public let capacity: Int
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     public init(capacity: Int = 16_384) {
         self.capacity = capacity
+        state = Mutex(State(labels: LabelSetMemo(capacity: capacity), annotations: LabelSetMemo(capacity: capacity)))
     }
 
     /// Entries in both tables.
@@ -77,20 +71,11 @@ public final class LabelSetCache: Sendable {
         }
     }
 
-    func lookup(_ bytes: UnsafeRawBufferPointer, role: Role) -> (key: UInt64, entry: Entry?) {
-        let key = ByteHash.hash(bytes)
-        let entry = state.withLock { $0[role][key] }
-        guard let entry, entry.bytes.count == bytes.count,
-            entry.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
-        else { return (key, nil) }
-        return (key, entry)
+    func lookup(_ bytes: UnsafeRawBufferPointer, role: Role) -> (labels: LabelSet, fingerprint: Fingerprint)? {
+        state.withLock { $0[role].lookup(bytes) }
     }
 
-    func insert(_ bytes: UnsafeRawBufferPointer, key: UInt64, role: Role, labels: LabelSet, fingerprint: Fingerprint) {
-        let entry = Entry(bytes: Array(bytes), labels: labels, fingerprint: fingerprint)
-        state.withLock { state in
-            if state[role].count >= capacity { state[role].removeAll(keepingCapacity: true) }
-            state[role][key] = entry
-        }
+    func insert(_ bytes: UnsafeRawBufferPointer, role: Role, labels: LabelSet, fingerprint: Fingerprint) {
+        state.withLock { $0[role].insert(bytes, labels: labels, fingerprint: fingerprint) }
     }
 }
