@@ -64,7 +64,23 @@ public enum SyslogSeverity: Int, Sendable, CaseIterable, Comparable {
     /// A keyword (`err`), a common synonym (`error`, `emergency`, `critical`,
     /// `warn`) or a number 0–7.
     public init?(keyword: String) {
-        switch keyword.lowercased() {
+        // The canonical keywords first, without lowercasing: they are what
+        // intake writes on every syslog event.
+        switch keyword {
+        case "emerg": self = .emerg
+        case "alert": self = .alert
+        case "crit": self = .crit
+        case "err": self = .err
+        case "warning": self = .warning
+        case "notice": self = .notice
+        case "info": self = .info
+        case "debug": self = .debug
+        default: self.init(spelling: keyword.lowercased())
+        }
+    }
+
+    private init?(spelling keyword: String) {
+        switch keyword {
         case "emerg", "emergency", "panic", "0": self = .emerg
         case "alert", "1": self = .alert
         case "crit", "critical", "2": self = .crit

@@ -7,22 +7,25 @@ extension Engine {
     /// message no rule selects stops here.
     mutating func receiveSyslogMessage(_ message: Alert, into changes: inout DeskChanges) {
         changes.counters.syslogMessages += 1
-        count(message, into: &changes)
+        let severity = message.labels[SyslogEvent.Label.severity].flatMap(SyslogSeverity.init(keyword:))
+        count(message, severity: severity, into: &changes)
         guard !rules.syslog.isEmpty else {
             changes.verdicts.append(.logged)
             return
         }
         let lookup = Self.lookup(message.labels, source: message.source)
-        let severity = message.labels[SyslogEvent.Label.severity].flatMap(SyslogSeverity.init(keyword:))
         let text = message.annotations[SyslogEvent.Annotation.message] ?? ""
-        for rule in rules.syslog where rule.match.matches(lookup) {
-            let severeEnough = rule.minimumSeverity.map { threshold in severity.map { $0 <= threshold } ?? false } ?? true
-            if severeEnough, let groups = Self.select(text, rule.message) {
-                receive(alert(of: rule, from: message, groups: groups, status: .firing), into: &changes)
+        // By index: `for rule in` copied every rule it looked at, retaining
+        // and releasing everything a rule holds, for every message.
+        let syslogRules = rules.syslog
+        for index in syslogRules.indices where syslogRules[index].match.matches(lookup) {
+            let severeEnough = syslogRules[index].minimumSeverity.map { threshold in severity.map { $0 <= threshold } ?? false } ?? true
+            if severeEnough, let groups = Self.select(text, syslogRules[index].message) {
+                receive(alert(of: syslogRules[index], from: message, groups: groups, status: .firing), into: &changes)
                 return
             }
-            if let recovery = rule.resolve, let groups = recovery.captures(in: text) {
-                receive(alert(of: rule, from: message, groups: groups, status: .resolved), into: &changes)
+            if let recovery = syslogRules[index].resolve, let groups = recovery.captures(in: text) {
+                receive(alert(of: syslogRules[index], from: message, groups: groups, status: .resolved), into: &changes)
                 return
             }
         }
@@ -68,14 +71,14 @@ extension Engine {
     }
 
     /// Adds a message to its minute's count and its template's.
-    private func count(_ message: Alert, into changes: inout DeskChanges) {
+    private func count(_ message: Alert, severity: SyslogSeverity?, into changes: inout DeskChanges) {
         let host = message.labels[SyslogEvent.Label.host] ?? ""
         let app = message.labels[SyslogEvent.Label.app] ?? ""
         let template = message.labels[SyslogEvent.Label.template] ?? ""
         let key = SyslogCountKey(minute: now - ((now % 60_000) + 60_000) % 60_000, host: host, app: app, template: template)
         var tally = SyslogTally()
         tally.messages = 1
-        if let severity = message.labels[SyslogEvent.Label.severity].flatMap(SyslogSeverity.init(keyword:)) {
+        if let severity {
             tally.worstSeverity = severity.rawValue
             if severity <= .err { tally.errors = 1 }
         }
