@@ -24,29 +24,23 @@ public enum AlertCodec {
     public static let version: UInt8 = 2
 
     public static func encode(_ alerts: [Alert]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(alerts.count * 256)
         let version: UInt8 = alerts.contains { $0.identity != nil } ? 2 : 1
-        output.append(version)
-        writeVarint(UInt64(alerts.count), to: &output)
-        for alert in alerts {
-            writeString(alert.source, to: &output)
-            writeLabels(alert.labels, to: &output)
-            writeLabels(alert.annotations, to: &output)
-            output.append(alert.status == .firing ? 0 : 1)
-            writeTime(alert.startsAt, to: &output)
-            if let endsAt = alert.endsAt {
-                output.append(1)
-                writeTime(endsAt, to: &output)
-            } else {
-                output.append(0)
+        // Measured first, then written through a pointer into one exact
+        // allocation: appending byte by byte (a capacity check each) and
+        // growing the array were most of the encoding time of a syslog read.
+        let size = encodedSize(alerts)
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var writer = Writer(cursor: buffer.baseAddress!)
+            writer.byte(version)
+            writer.varint(UInt64(alerts.count))
+            // By index, here and in the sizes: `for alert in` copied each
+            // alert, retaining and releasing every string it holds.
+            for index in alerts.indices {
+                writer.alert(alerts[index])
             }
-            writeTime(alert.receivedAt, to: &output)
-            output.append((alert.generatorURL == nil ? 0 : 1) | (alert.identity == nil ? 0 : 2))
-            if let url = alert.generatorURL { writeString(url, to: &output) }
-            if let identity = alert.identity { writeString(identity, to: &output) }
+            initialized = writer.cursor - buffer.baseAddress!
+            precondition(initialized == size, "AlertCodec: wrote \(initialized) bytes, measured \(size)")
         }
-        return output
     }
 
     public struct DecodingError: Error, CustomStringConvertible {
@@ -97,30 +91,104 @@ public enum AlertCodec {
 
     // MARK: - Writing
 
-    private static func writeVarint(_ value: UInt64, to output: inout [UInt8]) {
-        var value = value
-        while value >= 0x80 {
-            output.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        output.append(UInt8(value))
+    private static func encodedSize(_ alerts: [Alert]) -> Int {
+        var size = 1 + varintSize(UInt64(alerts.count))
+        for index in alerts.indices { size += encodedSize(alerts[index]) }
+        return size
     }
 
-    private static func writeTime(_ date: Date, to output: inout [UInt8]) {
+    private static func encodedSize(_ alert: borrowing Alert) -> Int {
+        var size = stringSize(alert.source) + labelsSize(alert.labels) + labelsSize(alert.annotations)
+        size += 1 + timeSize(alert.startsAt) + 1 + (alert.endsAt.map(timeSize) ?? 0) + timeSize(alert.receivedAt) + 1
+        if let url = alert.generatorURL { size += stringSize(url) }
+        if let identity = alert.identity { size += stringSize(identity) }
+        return size
+    }
+
+    private static func varintSize(_ value: UInt64) -> Int {
+        // 7 bits a byte; 0 still takes one.
+        max(1, (64 - value.leadingZeroBitCount + 6) / 7)
+    }
+
+    private static func zigzag(_ date: Date) -> UInt64 {
         let milliseconds = date.unixMilliseconds
-        writeVarint(UInt64(bitPattern: (milliseconds << 1) ^ (milliseconds >> 63)), to: &output)
+        return UInt64(bitPattern: (milliseconds << 1) ^ (milliseconds >> 63))
     }
 
-    private static func writeString(_ string: String, to output: inout [UInt8]) {
-        writeVarint(UInt64(string.utf8.count), to: &output)
-        output.append(contentsOf: string.utf8)
+    private static func timeSize(_ date: Date) -> Int { varintSize(zigzag(date)) }
+
+    private static func stringSize(_ string: String) -> Int {
+        let count = string.utf8.count
+        return varintSize(UInt64(count)) + count
     }
 
-    private static func writeLabels(_ labels: LabelSet, to output: inout [UInt8]) {
-        writeVarint(UInt64(labels.count), to: &output)
-        for label in labels {
-            writeString(label.name, to: &output)
-            writeString(label.value, to: &output)
+    private static func labelsSize(_ labels: borrowing LabelSet) -> Int {
+        var size = varintSize(UInt64(labels.count))
+        let pairs = labels.labels
+        for index in pairs.indices { size += stringSize(pairs[index].name) + stringSize(pairs[index].value) }
+        return size
+    }
+
+    /// Writes into memory ``encodedSize(_:)`` measured: no bounds checks.
+    private struct Writer {
+        var cursor: UnsafeMutablePointer<UInt8>
+
+        mutating func byte(_ value: UInt8) {
+            cursor.pointee = value
+            cursor += 1
+        }
+
+        mutating func varint(_ value: UInt64) {
+            var value = value
+            while value >= 0x80 {
+                byte(UInt8(truncatingIfNeeded: value) | 0x80)
+                value >>= 7
+            }
+            byte(UInt8(value))
+        }
+
+        mutating func time(_ date: Date) { varint(AlertCodec.zigzag(date)) }
+
+        mutating func alert(_ alert: borrowing Alert) {
+            string(alert.source)
+            labels(alert.labels)
+            labels(alert.annotations)
+            byte(alert.status == .firing ? 0 : 1)
+            time(alert.startsAt)
+            if let endsAt = alert.endsAt {
+                byte(1)
+                time(endsAt)
+            } else {
+                byte(0)
+            }
+            time(alert.receivedAt)
+            byte((alert.generatorURL == nil ? 0 : 1) | (alert.identity == nil ? 0 : 2))
+            if let url = alert.generatorURL { string(url) }
+            if let identity = alert.identity { string(identity) }
+        }
+
+        mutating func string(_ string: String) {
+            let count = string.utf8.count
+            varint(UInt64(count))
+            guard count > 0 else { return }
+            // Native strings lend their UTF-8 in place; others are copied out.
+            let copied = string.utf8.withContiguousStorageIfAvailable { utf8 in
+                cursor.initialize(from: utf8.baseAddress!, count: count)
+            }
+            if copied == nil {
+                for byte in string.utf8 { self.byte(byte) }
+            } else {
+                cursor += count
+            }
+        }
+
+        mutating func labels(_ labels: borrowing LabelSet) {
+            varint(UInt64(labels.count))
+            let pairs = labels.labels
+            for index in pairs.indices {
+                string(pairs[index].name)
+                string(pairs[index].value)
+            }
         }
     }
 

@@ -15,10 +15,13 @@ public struct Fingerprint: Hashable, Comparable, Sendable {
     /// The fingerprint of `labels`, as Alertmanager computes it.
     public init(_ labels: LabelSet) {
         var hash = Fingerprint.offsetBasis
-        for label in labels {
-            hash = Fingerprint.add(label.name, to: hash)
+        // By index: `for label in` retained and released both strings of
+        // every label.
+        let pairs = labels.labels
+        for index in pairs.indices {
+            hash = Fingerprint.add(pairs[index].name, to: hash)
             hash = (hash ^ 0xFF) &* Fingerprint.prime
-            hash = Fingerprint.add(label.value, to: hash)
+            hash = Fingerprint.add(pairs[index].value, to: hash)
             hash = (hash ^ 0xFF) &* Fingerprint.prime
         }
         rawValue = hash
@@ -50,9 +53,13 @@ public struct Fingerprint: Hashable, Comparable, Sendable {
 
     private static func add(_ string: String, to hash: UInt64) -> UInt64 {
         var hash = hash
-        var string = string
-        string.withUTF8 { bytes in
+        let hashed = string.utf8.withContiguousStorageIfAvailable { bytes in
             for byte in bytes {
+                hash = (hash ^ UInt64(byte)) &* prime
+            }
+        }
+        if hashed == nil {
+            for byte in string.utf8 {
                 hash = (hash ^ UInt64(byte)) &* prime
             }
         }
