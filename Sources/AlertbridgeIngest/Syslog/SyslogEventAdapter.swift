@@ -33,8 +33,10 @@ public enum SyslogEventAdapter {
         // structured_data template timestamp.
         var annotations: [AlertbridgeCore.Label] = []
         annotations.reserveCapacity(5)
-        let flags = flagNames(message.flags) + (incomplete ? ["incomplete"] : [])
-        if !flags.isEmpty { annotations.append(.init(Annotation.flags, flags.joined(separator: ","))) }
+        if !message.flags.isEmpty || incomplete {
+            let flags = flagNames(message.flags) + (incomplete ? ["incomplete"] : [])
+            if !flags.isEmpty { annotations.append(.init(Annotation.flags, flags.joined(separator: ","))) }
+        }
         if let text = message.message, !text.isEmpty { annotations.append(.init(Annotation.message, text)) }
         if let structured = message.structuredDataText { annotations.append(.init(Annotation.structuredData, structured)) }
         if let template { annotations.append(.init(Annotation.template, template.template)) }

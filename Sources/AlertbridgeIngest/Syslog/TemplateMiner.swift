@@ -93,6 +93,7 @@ public struct TemplateMiner: Sendable {
     }
 
     public static let parameter = "<*>"
+    private static let parameterUTF8 = Array(parameter.utf8)
 
     /// A printable id for a template: FNV-1a 64 of its text, as 16 hex digits.
     ///
@@ -341,6 +342,7 @@ public struct TemplateMiner: Sendable {
     static func tokenize(_ bytes: [UInt8]) -> [String] {
         bytes.withUnsafeBufferPointer { buffer in
             var tokens: [String] = []
+            tokens.reserveCapacity(32)
             var i = 0
             let n = buffer.count
             while i < n {
@@ -370,17 +372,24 @@ public struct TemplateMiner: Sendable {
 
     /// ``mask(_:_:)`` as UTF-8, which is what tokenising wants.
     static func maskedBytes(_ text: String, _ masking: Masking) -> [UInt8] {
-        var bytes = Array(text.utf8)
-        if masking.isEmpty { return bytes }
+        if masking.isEmpty { return Array(text.utf8) }
         let pathMasks = masking.intersection([.pathsWithDigits, .paths])
-        if !pathMasks.isEmpty {
-            bytes = maskPaths(bytes, withDigits: pathMasks.contains(.pathsWithDigits), startingWithSlash: pathMasks.contains(.paths))
-        }
         let wordMasks = masking.subtracting(pathMasks)
+        if pathMasks.isEmpty {
+            // The default: the words are masked straight from the string's
+            // own UTF-8, without copying it into an array first.
+            if let masked = text.utf8.withContiguousStorageIfAvailable({ maskWords($0, wordMasks) }) { return masked }
+            return Array(text.utf8).withUnsafeBufferPointer { maskWords($0, wordMasks) }
+        }
+        let bytes = maskPaths(
+            Array(text.utf8), withDigits: pathMasks.contains(.pathsWithDigits), startingWithSlash: pathMasks.contains(.paths))
         if wordMasks.isEmpty { return bytes }
+        return bytes.withUnsafeBufferPointer { bytes in maskWords(bytes, wordMasks) }
+    }
+
+    private static func maskWords(_ bytes: UnsafeBufferPointer<UInt8>, _ wordMasks: Masking) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        let star = Array(parameter.utf8)
+        out.reserveCapacity(bytes.count + 16)
         var i = 0
         let n = bytes.count
         while i < n {
@@ -390,16 +399,15 @@ public struct TemplateMiner: Sendable {
             if atBoundary, mayStartVariable(bytes[i]), let end = matchVariable(bytes, i, wordMasks),
                 end == n || !isAlnum(bytes[end])
             {
-                out.append(contentsOf: star)
+                out.append(contentsOf: parameterUTF8)
                 i = end
                 continue
             }
             // Copy the rest of this alphanumeric run (it did not match) and what follows.
             if isAlnum(bytes[i]) {
-                while i < n, isAlnum(bytes[i]) {
-                    out.append(bytes[i])
-                    i += 1
-                }
+                let start = i
+                while i < n, isAlnum(bytes[i]) { i += 1 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
             } else {
                 out.append(bytes[i])
                 i += 1
@@ -441,7 +449,7 @@ public struct TemplateMiner: Sendable {
     }
 
     /// End of a variable starting at `i`, trying the most specific shapes first.
-    static func matchVariable(_ b: [UInt8], _ i: Int, _ masking: Masking) -> Int? {
+    static func matchVariable(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ masking: Masking) -> Int? {
         let n = b.count
         if masking.contains(.uuids), i + 36 <= n {
             var ok = true
@@ -494,7 +502,7 @@ public struct TemplateMiner: Sendable {
     }
 
     /// `d.d.d.d` with an optional `:port`.
-    static func matchIPv4Port(_ b: [UInt8], _ i: Int) -> Int? {
+    static func matchIPv4Port(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
         guard let end = matchIPv4(b, i) else { return nil }
         let n = b.count
         guard end + 1 < n, b[end] == 0x3A, b[end + 1] &- 0x30 < 10 else { return end }
@@ -503,7 +511,7 @@ public struct TemplateMiner: Sendable {
         return p
     }
 
-    static func matchIPv4(_ b: [UInt8], _ i: Int) -> Int? {
+    static func matchIPv4(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
         var p = i
         for part in 0..<4 {
             let start = p
@@ -517,7 +525,7 @@ public struct TemplateMiner: Sendable {
         return p
     }
 
-    static func matchIPv6(_ b: [UInt8], _ i: Int) -> Int? {
+    static func matchIPv6(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
         var p = i
         var colons = 0
         var digits = false
