@@ -185,6 +185,9 @@ struct IngestController<Context: RequestContext>: Sendable {
     /// anything else gets 415 instead of a confusing parse error.
     static func checkMediaType(_ request: Request) throws {
         guard let contentType = request.headers[.contentType] else { return }
+        // What nearly every sender writes, taken without parsing it: the
+        // parse (generic byte views) was 2% of a one-alert request's CPU.
+        if contentType == "application/json" { return }
         let mediaType = mediaType(of: contentType)
         let acceptable =
             mediaType.isEmpty || mediaType == "application/json" || mediaType.hasSuffix("+json") || mediaType == "text/plain"
