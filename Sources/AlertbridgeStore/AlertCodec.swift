@@ -172,7 +172,7 @@ public enum AlertCodec {
             varint(UInt64(count))
             guard count > 0 else { return }
             // Native strings lend their UTF-8 in place; others are copied out.
-            let copied = string.utf8.withContiguousStorageIfAvailable { utf8 in
+            let copied: Void? = string.utf8.withContiguousStorageIfAvailable { utf8 in
                 cursor.initialize(from: utf8.baseAddress!, count: count)
             }
             if copied == nil {
