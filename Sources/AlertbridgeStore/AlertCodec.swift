@@ -30,7 +30,7 @@ public enum AlertCodec {
         // growing the array were most of the encoding time of a syslog read.
         let size = encodedSize(alerts)
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            var writer = Writer(cursor: buffer.baseAddress!)
+            var writer = Writer(cursor: buffer.baseAddress!, end: buffer.baseAddress! + size)
             writer.byte(version)
             writer.varint(UInt64(alerts.count))
             // By index, here and in the sizes: `for alert in` copied each
@@ -129,11 +129,14 @@ public enum AlertCodec {
         return size
     }
 
-    /// Writes into memory ``encodedSize(_:)`` measured: no bounds checks.
+    /// Writes into the memory ``encodedSize(_:)`` measured. A write past
+    /// `end` (a sizing bug) stops the process rather than corrupt memory.
     private struct Writer {
         var cursor: UnsafeMutablePointer<UInt8>
+        let end: UnsafeMutablePointer<UInt8>
 
         mutating func byte(_ value: UInt8) {
+            precondition(cursor < end, "AlertCodec: wrote past the measured size")
             cursor.pointee = value
             cursor += 1
         }
@@ -171,6 +174,7 @@ public enum AlertCodec {
             let count = string.utf8.count
             varint(UInt64(count))
             guard count > 0 else { return }
+            precondition(end - cursor >= count, "AlertCodec: wrote past the measured size")
             // Native strings lend their UTF-8 in place; others are copied out.
             let copied: Void? = string.utf8.withContiguousStorageIfAvailable { utf8 in
                 cursor.initialize(from: utf8.baseAddress!, count: count)

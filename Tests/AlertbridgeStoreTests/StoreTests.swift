@@ -26,6 +26,19 @@ private let t = AlertBuilder.time
         #expect(try AlertCodec.decode(AlertCodec.encode(withIdentity)) == withIdentity)
     }
 
+    @Test("long strings and large batches take multi-byte lengths and still round-trip")
+    func multiByteLengths() throws {
+        // 127 and 128 are the edges of a one-byte length; 20,000 takes three.
+        let long = Alert(
+            source: "generic", labels: ["alertname": String(repeating: "a", count: 127), "b": String(repeating: "β", count: 64)],
+            annotations: ["description": String(repeating: "x", count: 20_000)], startsAt: t(1), receivedAt: t(2),
+            generatorURL: String(repeating: "u", count: 128), identity: String(repeating: "i", count: 300))
+        let batch = (0..<300).map { index in AlertBuilder.alert(["alertname": "A\(index)"], at: Double(index)) } + [long]
+        let bytes = AlertCodec.encode(batch)
+        #expect(try AlertCodec.decode(bytes) == batch)
+        #expect(bytes.count > 20_000 + 300 * 10)
+    }
+
     @Test("a batch without identities is written as version 1, byte for byte as before; one with them as version 2")
     func versions() throws {
         // Written by the release before identities (version 1): must stay readable.
