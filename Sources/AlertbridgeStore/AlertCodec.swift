@@ -141,13 +141,17 @@ public enum AlertCodec {
             cursor += 1
         }
 
+        /// One bounds check for the whole varint, not one per byte.
         mutating func varint(_ value: UInt64) {
+            precondition(end - cursor >= AlertCodec.varintSize(value), "AlertCodec: wrote past the measured size")
             var value = value
             while value >= 0x80 {
-                byte(UInt8(truncatingIfNeeded: value) | 0x80)
+                cursor.pointee = UInt8(truncatingIfNeeded: value) | 0x80
+                cursor += 1
                 value >>= 7
             }
-            byte(UInt8(value))
+            cursor.pointee = UInt8(value)
+            cursor += 1
         }
 
         mutating func time(_ date: Date) { varint(AlertCodec.zigzag(date)) }

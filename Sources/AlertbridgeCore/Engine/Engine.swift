@@ -87,11 +87,13 @@ public struct Engine: Sendable {
     /// accumulates into one set of changes without merging step by step.
     public mutating func process(_ alerts: [Alert], at: Date, into changes: inout DeskChanges) {
         advance(to: at.unixMilliseconds, into: &changes)
-        for alert in alerts {
-            if SyslogEvent.isMessage(alert) {
-                receiveSyslogMessage(alert, into: &changes)
+        // By index: `for alert in` copied each alert (retaining everything
+        // it holds) even where the stages only read it.
+        for index in alerts.indices {
+            if SyslogEvent.isMessage(alerts[index]) {
+                receiveSyslogMessage(alerts[index], into: &changes)
             } else {
-                receive(alert, into: &changes)
+                receive(alerts[index], into: &changes)
             }
         }
     }

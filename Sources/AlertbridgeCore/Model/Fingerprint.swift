@@ -53,7 +53,7 @@ public struct Fingerprint: Hashable, Comparable, Sendable {
 
     private static func add(_ string: String, to hash: UInt64) -> UInt64 {
         var hash = hash
-        let hashed = string.utf8.withContiguousStorageIfAvailable { bytes in
+        let hashed: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
             for byte in bytes {
                 hash = (hash ^ UInt64(byte)) &* prime
             }

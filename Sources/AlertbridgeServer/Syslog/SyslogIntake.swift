@@ -45,10 +45,11 @@ final class SyslogIntake: SyslogSink {
         let receivedAt = now()
         let reference = SyslogReferenceTime(unixMillis: receivedAt.unixMilliseconds, utcOffsetSeconds: utcOffsetSeconds)
         let messages = frames.map { SyslogParser.parse($0.bytes, reference: reference, truncated: $0.isTruncated) }
+        // By index: mapping over the messages copied each one.
         let templates = miners.withLock { miners in
-            messages.map { message -> TemplateMiner.Match? in
-                guard let text = message.message, !text.isEmpty else { return nil }
-                return miners.add(text, app: message.appName ?? "")
+            messages.indices.map { index -> TemplateMiner.Match? in
+                guard let text = messages[index].message, !text.isEmpty else { return nil }
+                return miners.add(text, app: messages[index].appName ?? "")
             }
         }
         var events: [Alert] = []
