@@ -51,17 +51,16 @@ public struct Fingerprint: Hashable, Comparable, Sendable {
     static let offsetBasis: UInt64 = 14_695_981_039_346_656_037
     static let prime: UInt64 = 1_099_511_628_211
 
+    /// Over the string's own UTF-8 where it lends it (native strings do),
+    /// else byte by byte through its view.
     private static func add(_ string: String, to hash: UInt64) -> UInt64 {
+        string.utf8.withContiguousStorageIfAvailable { add(bytes: $0, to: hash) } ?? add(bytes: string.utf8, to: hash)
+    }
+
+    private static func add(bytes: some Sequence<UInt8>, to hash: UInt64) -> UInt64 {
         var hash = hash
-        let hashed: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
-            for byte in bytes {
-                hash = (hash ^ UInt64(byte)) &* prime
-            }
-        }
-        if hashed == nil {
-            for byte in string.utf8 {
-                hash = (hash ^ UInt64(byte)) &* prime
-            }
+        for byte in bytes {
+            hash = (hash ^ UInt64(byte)) &* prime
         }
         return hash
     }
