@@ -129,12 +129,19 @@ import Testing
         #expect(chunked == 413)
     }
 
-    @Test("a form body gets 415, not a parse error")
+    @Test("a form body gets 415, not a parse error; media types are read case-insensitively")
     func mediaType() async throws {
         let server = try await ServerProcess()
         defer { Task { await server.stop() } }
         let reply = try await server.post("/ingest/generic", "a=b", contentType: "application/x-www-form-urlencoded")
         #expect(reply.status == 415)
+        // Media types are case-insensitive, parameters and blanks aside.
+        let shouted = try await server.post("/ingest/generic", "a=b", contentType: " Application/X-WWW-Form-Urlencoded ; Charset=UTF-8")
+        #expect(shouted.status == 415)
+        #expect((shouted.json["error"] as? String)?.contains("application/x-www-form-urlencoded") == true, "\(shouted.body)")
+        let json = try await server.post(
+            "/api/v2/alerts", #"[{"labels":{"alertname":"CaseTest"}}]"#, contentType: "Application/JSON; charset=utf-8")
+        #expect(json.status == 202, "\(json.body)")
     }
 
     @Test("unknown routes and ids get 404 with a JSON error")
