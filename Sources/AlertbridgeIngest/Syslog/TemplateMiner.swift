@@ -123,7 +123,7 @@ public struct TemplateMiner: Sendable {
 
         /// Turns the tokens that differ into `<*>`, counts the message, and
         /// returns the template text.
-        mutating func absorb(_ message: [String]) -> (text: String, id: String) {
+        mutating func absorb(_ message: [String]) -> (text: String, id: String, changed: Bool) {
             var changed = false
             for i in tokens.indices where tokens[i] != message[i] && tokens[i] != TemplateMiner.parameter {
                 tokens[i] = TemplateMiner.parameter
@@ -134,7 +134,7 @@ public struct TemplateMiner: Sendable {
                 id = TemplateMiner.templateID(for: text)
             }
             size += 1
-            return (text, id)
+            return (text, id, changed)
         }
     }
 
@@ -146,7 +146,37 @@ public struct TemplateMiner: Sendable {
         var tokenCount: Int
     }
 
+    /// A message masked and hashed: the part of mining that needs no miner
+    /// state, so a caller that shares a miner behind a lock can do it
+    /// outside the lock.
+    public struct Prepared: Sendable {
+        let message: String
+        let masked: [UInt8]
+        let hash: UInt64
+        let masking: Masking
+    }
+
+    /// What a masked line last led to, and in which state of the miner.
+    struct Remembered: Sendable {
+        var masked: [UInt8]
+        var clusterID: Int
+        var generation: Int
+    }
+
     public let configuration: Configuration
+    /// Lines seen recently, by hash. Valid only while `generation` stands: in an
+    /// unchanged miner the same masked line takes the same path to the same cluster,
+    /// and absorbing it again changes nothing, so the tree walk can be skipped.
+    private var remembered: [UInt64: Remembered] = [:]
+    private var rememberedBytes = 0
+    /// Bound `remembered` (32 KiB a miner): a flood of distinct lines starts it afresh.
+    static let rememberedLimitBytes = 32 * 1024
+    static let rememberedLimitCount = 256
+    /// Off only in tests, to check that remembering changes no result.
+    var remembersLines = true
+    /// Bumped by whatever can change where a line goes or what its template is:
+    /// a new cluster, an eviction, a template that generalised.
+    private var generation = 0
     private var nodes: [Node] = []
     private var freeNodes: [Int] = []
     /// First tree level: token count -> node.
@@ -169,13 +199,38 @@ public struct TemplateMiner: Sendable {
     // MARK: Mining
 
     public mutating func add(_ message: String) -> Match {
-        let tokens = Self.tokenize(Self.maskedBytes(message, configuration.masking))
+        add(Self.prepare(message, masking: configuration.masking))
+    }
+
+    /// Masks and hashes a message for `add(_:)`.
+    public static func prepare(_ message: String, masking: Masking = Configuration().masking) -> Prepared {
+        let masked = maskedBytes(message, masking)
+        return Prepared(message: message, masked: masked, hash: hash(masked), masking: masking)
+    }
+
+    public mutating func add(_ prepared: Prepared) -> Match {
+        guard prepared.masking == configuration.masking else {
+            // Masked for another configuration: mask it as this miner does.
+            return add(Self.prepare(prepared.message, masking: configuration.masking))
+        }
+        if remembersLines, let line = remembered[prepared.hash], line.generation == generation,
+            Self.equal(line.masked, prepared.masked), clusters[line.clusterID] != nil
+        {
+            clusters[line.clusterID]!.size += 1
+            touch(line.clusterID)
+            let cluster = clusters[line.clusterID]!
+            return Match(clusterID: line.clusterID, template: cluster.text, templateID: cluster.id, isNew: false)
+        }
+        let tokens = Self.tokenize(prepared.masked)
         if let id = search(tokens), clusters[id] != nil {
             // In place (the dictionary's modify accessor): no copy of the tokens.
             let template = clusters[id]!.absorb(tokens)
+            if template.changed { generation += 1 }
             touch(id)
+            remember(prepared, clusterID: id)
             return Match(clusterID: id, template: template.text, templateID: template.id, isNew: false)
         }
+        generation += 1
         let id = nextClusterID
         nextClusterID += 1
         let leaf = insertPath(tokens)
@@ -186,6 +241,60 @@ public struct TemplateMiner: Sendable {
         pushNewest(id)
         if clusters.count > configuration.maxClusters, let victim = oldest { evict(victim) }
         return Match(clusterID: id, template: text, templateID: templateID, isNew: true)
+    }
+
+    private mutating func remember(_ prepared: Prepared, clusterID: Int) {
+        guard remembersLines else { return }
+        if remembered.count >= Self.rememberedLimitCount || rememberedBytes + prepared.masked.count > Self.rememberedLimitBytes {
+            remembered.removeAll(keepingCapacity: true)
+            rememberedBytes = 0
+        }
+        let line = Remembered(masked: prepared.masked, clusterID: clusterID, generation: generation)
+        if let replaced = remembered.updateValue(line, forKey: prepared.hash) { rememberedBytes -= replaced.masked.count }
+        rememberedBytes += prepared.masked.count
+    }
+
+    /// 64-bit multiply-rotate hash over 8-byte words: only to find a remembered
+    /// line, whose bytes are then compared in full.
+    static func hash(_ bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBytes { raw in
+            var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
+            var i = 0
+            let n = raw.count
+            while i + 8 <= n {
+                h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+                h = (h << 29) | (h >> 35)
+                i += 8
+            }
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n {
+                tail |= UInt64(raw[i]) << shift
+                shift += 8
+                i += 1
+            }
+            h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+            return h ^ (h >> 32)
+        }
+    }
+
+    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBytes { a in
+            b.withUnsafeBytes { b in
+                var i = 0
+                while i + 8 <= a.count {
+                    guard a.loadUnaligned(fromByteOffset: i, as: UInt64.self) == b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    else { return false }
+                    i += 8
+                }
+                while i < a.count {
+                    guard a[i] == b[i] else { return false }
+                    i += 1
+                }
+                return true
+            }
+        }
     }
 
     /// The cluster a message would join, without changing anything.
@@ -318,6 +427,7 @@ public struct TemplateMiner: Sendable {
         unlink(id)
         clusters[id] = nil
         evictedClusterCount += 1
+        generation += 1
         var node = cluster.leaf
         nodes[node].clusterIDs.removeAll { $0 == id }
         while nodes[node].clusterIDs.isEmpty, nodes[node].children.isEmpty {

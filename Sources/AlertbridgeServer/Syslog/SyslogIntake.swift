@@ -26,11 +26,11 @@ final class SyslogIntake: SyslogSink {
         var byApp: [String: TemplateMiner] = [:]
         var overflow = TemplateMiner()
 
-        mutating func add(_ text: String, app: String) -> TemplateMiner.Match {
+        mutating func add(_ line: TemplateMiner.Prepared, app: String) -> TemplateMiner.Match {
             if byApp[app] == nil, byApp.count >= SyslogIntake.maxApps {
-                return overflow.add(text)
+                return overflow.add(line)
             }
-            return byApp[app, default: TemplateMiner()].add(text)
+            return byApp[app, default: TemplateMiner()].add(line)
         }
     }
 
@@ -45,11 +45,16 @@ final class SyslogIntake: SyslogSink {
         let receivedAt = now()
         let reference = SyslogReferenceTime(unixMillis: receivedAt.unixMilliseconds, utcOffsetSeconds: utcOffsetSeconds)
         let messages = frames.map { SyslogParser.parse($0.bytes, reference: reference, truncated: $0.isTruncated) }
-        // By index: mapping over the messages copied each one.
+        // By index: mapping over the messages copied each one. Masking needs
+        // no miner, so it runs before the lock, on as many cores as there are peers.
+        let lines = messages.indices.map { index -> TemplateMiner.Prepared? in
+            guard let text = messages[index].message, !text.isEmpty else { return nil }
+            return TemplateMiner.prepare(text)
+        }
         let templates = miners.withLock { miners in
-            messages.indices.map { index -> TemplateMiner.Match? in
-                guard let text = messages[index].message, !text.isEmpty else { return nil }
-                return miners.add(text, app: messages[index].appName ?? "")
+            lines.indices.map { index -> TemplateMiner.Match? in
+                guard let line = lines[index] else { return nil }
+                return miners.add(line, app: messages[index].appName ?? "")
             }
         }
         var events: [Alert] = []

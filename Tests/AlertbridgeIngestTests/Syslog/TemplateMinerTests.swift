@@ -1,4 +1,4 @@
-import AlertbridgeIngest
+@testable import AlertbridgeIngest
 import AlertbridgeTestSupport
 import Testing
 
@@ -80,6 +80,60 @@ struct TemplateMinerTests {
         var first = TemplateMiner()
         var second = TemplateMiner()
         #expect(lines.map { first.add($0) } == lines.map { second.add($0) })
+    }
+
+    @Test("Remembered lines change no result: same clusters, templates and evictions as the tree walk")
+    func rememberedLines() {
+        // Exact repeats (after masking), lines that generalise a template,
+        // new templates, and a small cap so that evictions happen mid-stream.
+        var lines: [String] = []
+        for i in 0..<3_000 {
+            switch i % 7 {
+            case 0, 1, 2: lines.append("link \(i % 4) on port Gi0/\(i % 9) changed state to down")
+            case 3: lines.append("user u\(i % 5) logged in from 10.0.\(i % 3).\(i % 200) after \(i) ms")
+            case 4: lines.append("session \(i % 11 == 0 ? "opened" : "closed") for user root by uid \(i)")
+            // Twenty lengths, so twenty clusters: more than the cap.
+            case 5: lines.append(Array(repeating: "queue stalled", count: 1 + i % 20).joined(separator: " "))
+            default: lines.append("kernel: eth0 \(["up", "down", "flapping"][i % 3]) speed \(i % 2 == 0 ? 1000 : 100)")
+            }
+        }
+        let configuration = TemplateMiner.Configuration(maxClusters: 12)
+        var remembering = TemplateMiner(configuration: configuration)
+        var walking = TemplateMiner(configuration: configuration)
+        walking.remembersLines = false
+        for (index, line) in lines.enumerated() {
+            let expected = remembering.match(line)
+            let got = remembering.add(line)
+            let walked = walking.add(line)
+            #expect(got == walked, "line \(index): \(line)")
+            #expect(got.isNew == (expected == nil) && (expected == nil || got.clusterID == expected))
+            #expect(remembering.template(forCluster: got.clusterID) == got.template)
+        }
+        #expect(remembering.evictedClusterCount == walking.evictedClusterCount && remembering.evictedClusterCount > 0)
+        #expect(remembering.clusterCount == walking.clusterCount)
+    }
+
+    @Test("A remembered line follows its template: once it generalises, the line may belong elsewhere")
+    func rememberedLineAfterGeneralising() {
+        var miner = TemplateMiner(configuration: .init(similarityThreshold: 0.3))
+        let y = miner.add("a ya yb yc yd ye c6 c7 c8 c9")
+        let x = miner.add("a b1 b2 b3 b4 b5 x6 x7 x8 x9")
+        let line = "a b1 b2 b3 b4 b5 c6 c7 c8 c9"
+        #expect(miner.add(line).clusterID == x.clusterID, "6 of 10 equal to x, 5 to y")
+        #expect(miner.add(line).clusterID == x.clusterID, "remembered")
+        // Three equal tokens are enough to join x, which keeps only `a b1 b2`.
+        #expect(miner.add("a b1 b2 z3 z4 z5 n6 n7 n8 n9").clusterID == x.clusterID)
+        #expect(miner.add(line).clusterID == y.clusterID, "now 3 of 10 equal to x, still 5 to y")
+    }
+
+    @Test("A line prepared with another masking is masked as the miner masks")
+    func preparedForOtherMasking() {
+        let prepared = TemplateMiner.prepare("retry 42 of 0x1f")
+        var unmasked = TemplateMiner(configuration: .init(masking: .none))
+        #expect(unmasked.add(prepared).template == "retry 42 of 0x1f")
+        var masking = TemplateMiner()
+        #expect(masking.add(prepared).template == "retry <*> of <*>")
+        #expect(masking.add("retry 43 of 0x2e").clusterID == masking.match("retry 44 of 0x3d"))
     }
 
     @Test("Template id is a stable hash of the template text")
