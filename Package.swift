@@ -107,7 +107,11 @@ let package = Package(
                 "AlertbridgeServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // jemalloc in place of glibc's malloc: intake allocates on some
+            // threads and frees on others, and glibc's arenas serialise that
+            // on a lock (see Allocator.swift and docs/performance.md).
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
         ),
 
         // MARK: - Tests

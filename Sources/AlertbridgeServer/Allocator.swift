@@ -4,32 +4,48 @@ import Foundation
 import Glibc
 #endif
 
-/// glibc's allocator, set up for a server that holds a large, long-lived
-/// heap (a million alerts) between bursts of short-lived allocations
-/// (requests, decoded batches). Both calls are found at run time: the Glibc
-/// module does not import `<malloc.h>`. Elsewhere they do nothing.
+/// The process's allocator, set up for a server that holds a large,
+/// long-lived heap (a million alerts) between bursts of short-lived
+/// allocations (requests, decoded batches, syslog frames).
+///
+/// The `alertbridge` executable links jemalloc on Linux: intake allocates a
+/// batch on one thread and the engine or the commit loop frees it on
+/// another, and glibc serialises such frees on its arenas' locks (5,754
+/// context switches into `__lll_lock_wait_private` in 5 s of TCP syslog
+/// load). With jemalloc, a million active alerts take 977 bytes of RSS
+/// each; glibc needed its arenas capped at the number of cores to get to
+/// 1,001. Anything else that links this module (tests, benchmarks) runs on
+/// whatever allocator it has, so the calls are found at run time: neither
+/// allocator's header is imported. Elsewhere they do nothing.
 public enum Allocator {
-    /// Caps glibc's arenas at the number of cores, unless `MALLOC_ARENA_MAX`
-    /// is set. Its default, eight per core, scatters long-lived alerts among
-    /// arenas whose freed space the others cannot reuse: 1,111 bytes of RSS
-    /// per active alert, 1,001 with two arenas on two cores, and intake no
-    /// slower (batch 1 and 100, 64 connections, two runs each). Call it
-    /// first thing, before the threads that allocate start.
-    public static func limitArenas() {
-        guard ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil, let mallopt = function("mallopt", as: Mallopt.self) else { return }
-        let arenaMax: Int32 = -8  // M_ARENA_MAX in <malloc.h>
-        _ = mallopt(arenaMax, Int32(max(2, ProcessInfo.processInfo.activeProcessorCount)))
+    /// `jemalloc` when its `mallctl` is in the process, else `glibc` on Linux.
+    public static var name: String {
+        if jemallocControl != nil { return "jemalloc" }
+        #if canImport(Glibc)
+        return "glibc"
+        #else
+        return "system"
+        #endif
     }
 
-    /// Gives freed pages back to the system (`malloc_trim(0)`).
+    /// Gives freed pages back to the system: jemalloc purges every arena at
+    /// once rather than after its decay time; glibc trims (`malloc_trim(0)`).
     public static func trim() {
+        if let mallctl = jemallocControl {
+            // MALLCTL_ARENAS_ALL is 4096 in jemalloc 5.
+            _ = "arena.4096.purge".withCString { mallctl($0, nil, nil, nil, 0) }
+            return
+        }
         _ = mallocTrim?(0)
     }
 
-    private typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
     private typealias MallocTrim = @convention(c) (Int) -> Int32
+    private typealias Mallctl = @convention(c) (
+        UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?, Int
+    ) -> Int32
 
     private static let mallocTrim = function("malloc_trim", as: MallocTrim.self)
+    private static let jemallocControl = function("mallctl", as: Mallctl.self)
 
     private static func function<Function>(_ name: String, as type: Function.Type) -> Function? {
         #if canImport(Glibc)

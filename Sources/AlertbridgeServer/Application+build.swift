@@ -127,6 +127,7 @@ public func buildApplication(
         onServerRunning: { channel in
             var metadata: Logger.Metadata = ["http": "\(channel.localAddress.map(hostPort) ?? "?")"]
             for (key, address) in listening { metadata[key] = "\(address)" }
+            metadata["malloc"] = "\(Allocator.name)"
             logger.info("listening", metadata: metadata)
         },
         logger: logger)

@@ -57,7 +57,6 @@ extension Alertbridge {
         var exitWhenStdinCloses = false
 
         func run() async throws {
-            Allocator.limitArenas()
             let configuration = try resolvedConfiguration()
             if exitWhenStdinCloses { Self.exitWhenStdinCloses() }
             LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: configuration.logLevel) }

@@ -158,6 +158,17 @@ import Testing
         #expect(try await server.get("/healthz").status == 200)
         _ = try await server.eventually("/readyz") { $0["status"] as? String == "ready" }
     }
+
+    #if os(Linux)
+    @Test("the server allocates with jemalloc, and says so when it starts")
+    func allocator() async throws {
+        let server = try await ServerProcess()
+        defer { Task { await server.stop() } }
+        let maps = try String(contentsOfFile: "/proc/\(server.pid)/maps", encoding: .utf8)
+        #expect(maps.contains("libjemalloc"), "jemalloc is not mapped into the server")
+        #expect(server.logText.contains("malloc=jemalloc"), "\(server.logText)")
+    }
+    #endif
 }
 
 @Suite(.serialized) struct OperatorEndToEndTests {

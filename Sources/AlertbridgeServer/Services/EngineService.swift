@@ -224,8 +224,9 @@ public final class EngineService: Service, Sendable {
 
     /// Gives the memory a burst used back to the system once the burst is
     /// over. A storm's requests, decoded alerts and inbox entries are freed
-    /// once processed, but glibc's allocator keeps the freed pages; they
-    /// were a fifth of the RSS after a million alerts. Trimming only when
+    /// once processed, but the allocator keeps the freed pages (glibc until
+    /// trimmed, jemalloc for its decay time); with glibc they were a fifth
+    /// of the RSS after a million alerts. Trimming only when
     /// the engine falls idle after at least `alertsPerTrim` alerts keeps it
     /// off the path of a steady stream.
     private func trimHeapIfIdle(_ state: inout State, processed: Int) {
