@@ -7,10 +7,9 @@
 --                 order, so the same alerts come back again and again, as
 --                 Prometheus re-sends firing alerts
 --   MAX_REQUESTS  stop after this many accepted posts in all (0: run for -d)
---   RATE          target requests/s over all connections (0: as fast as
---                 possible); paces each connection with wrk's delay()
---   CONNECTIONS   connections wrk opens (for RATE and MAX_REQUESTS shares)
---   THREADS       wrk threads (for MAX_REQUESTS shares)
+--   RATE          target requests/s in all (0: as fast as possible); each
+--                 thread sends on a fixed schedule through wrk's delay()
+--   THREADS       wrk threads (for RATE and MAX_REQUESTS shares)
 --   ALERT_PATH    /api/v2/alerts
 --
 -- Bodies are built in init(), so the generator measures the server, not Lua
@@ -19,7 +18,6 @@ local batch = tonumber(os.getenv("BATCH") or "1")
 local fingerprints = tonumber(os.getenv("FINGERPRINTS") or "5000")
 local max_requests = tonumber(os.getenv("MAX_REQUESTS") or "0")
 local rate = tonumber(os.getenv("RATE") or "0")
-local connections = tonumber(os.getenv("CONNECTIONS") or "64")
 local threads = tonumber(os.getenv("THREADS") or "2")
 local path = os.getenv("ALERT_PATH") or "/api/v2/alerts"
 local severities = {"critical", "warning", "info"}
@@ -64,9 +62,30 @@ function init(args)
   wrk.headers["Content-Type"] = "application/json"
 end
 
+-- Pacing: each thread hands out send times on a fixed schedule (rate /
+-- threads per second), and a connection waits for the next free one. A fixed
+-- pause after each answer (the connection's share of the interval) fell short
+-- of the rate by the answers' own latency: 6,800/s achieved of 8,400 asked.
+-- Behind schedule (every connection busy), it sends at once and does not
+-- catch up later in a burst.
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } loadtest_timespec;
+int clock_gettime(int clock, loadtest_timespec *time);
+]]
+local timespec = ffi.new("loadtest_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, timespec)  -- CLOCK_MONOTONIC
+  return tonumber(timespec.tv_sec) * 1000 + tonumber(timespec.tv_nsec) / 1e6
+end
+local next_send = nil
+
 function delay()
   if rate <= 0 then return 0 end
-  return 1000 * connections / rate
+  local now = now_ms()
+  local slot = math.max(next_send or now, now)
+  next_send = slot + 1000 * threads / rate
+  return math.floor(slot - now)
 end
 
 local verified = false
