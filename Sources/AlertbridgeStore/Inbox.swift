@@ -155,7 +155,7 @@ public final class Inbox: Sendable {
     /// past its limits, and ``ClosedError`` once the server is shutting down.
     public func append(source: String, alerts: [Alert], receivedAt: Date, body: Data? = nil) async throws -> Int64 {
         // Encode on the caller's thread, so the committer only writes.
-        let encoded = Data(AlertCodec.encode(alerts))
+        let encoded = AlertCodec.encodeData(alerts)
         let rawBody = keepRawPayloads ? body : nil
         return try await withCheckedThrowingContinuation { continuation in
             let pending = Pending(

@@ -19,6 +19,8 @@ private let t = AlertBuilder.time
                 endsAt: nil, receivedAt: Date(unixMilliseconds: 1_715_594_561_227), generatorURL: "http://x/graph?g0.expr=up"),
         ]
         #expect(try AlertCodec.decode(AlertCodec.encode(alerts)) == alerts)
+        #expect(AlertCodec.encodeData(alerts) == Data(AlertCodec.encode(alerts)))
+        #expect(try AlertCodec.decode(AlertCodec.encodeData(alerts)) == alerts)
         #expect(try AlertCodec.decode(AlertCodec.encode([])) == [])
         var withIdentity = alerts
         withIdentity[1].identity = "dedup-κλειδί-1"
