@@ -1,5 +1,6 @@
 import AlertbridgeIngest
 @testable import AlertbridgeServer
+import Logging
 import NIOCore
 import NIOEmbedded
 import NIOTestUtils
@@ -95,6 +96,39 @@ struct SyslogListenerDecoderTests {
         #expect(last.map(\.text) == ["<13>partial"] && last[0].isIncomplete)
         #expect(metricValue(registry, "alertbridge_syslog_messages_total", ["transport": "tcp"]) == 5)
         #expect(metricValue(registry, "alertbridge_syslog_received_bytes_total", ["transport": "tcp"]) == Double(input.utf8.count))
+    }
+
+    @Test("small UDP bursts are gathered for a moment; a full one, or the channel closing, flushes at once")
+    func datagramsGathered() throws {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = SyslogListenerMetrics(registry: registry)
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(
+            SyslogDatagramBatcher(
+                maxMessageBytes: 1024, gatherFrames: 3, gatherDelay: .milliseconds(2), counters: metrics.udp, logger: Logger(label: "test")))
+        let sender = try SocketAddress(ipAddress: "192.0.2.7", port: 514)
+        func burst(_ texts: String...) throws {
+            for text in texts { channel.pipeline.fireChannelRead(AddressedEnvelope(remoteAddress: sender, data: ByteBuffer(string: text))) }
+            channel.pipeline.fireChannelReadComplete()
+        }
+        func texts(_ batch: SyslogDatagramBatch?) -> [String]? { batch?.groups.flatMap { $0.frames.map(\.text) } }
+
+        try burst("<13>a", "<13>b")
+        #expect(try channel.readInbound(as: SyslogDatagramBatch.self) == nil, "two of three: held")
+        try burst("<13>c")
+        #expect(texts(try channel.readInbound(as: SyslogDatagramBatch.self)) == ["<13>a", "<13>b", "<13>c"], "three: flushed")
+
+        try burst("<13>d")
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(try channel.readInbound(as: SyslogDatagramBatch.self) == nil)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        let late = try #require(try channel.readInbound(as: SyslogDatagramBatch.self), "flushed once the delay is over")
+        #expect(texts(late) == ["<13>d"] && late.groups.map(\.address) == ["192.0.2.7"])
+
+        try burst("<13>e")
+        _ = try channel.finish()
+        #expect(texts(try channel.readInbound(as: SyslogDatagramBatch.self)) == ["<13>e"], "closing flushes what is held")
+        #expect(metricValue(registry, "alertbridge_syslog_messages_total", ["transport": "udp"]) == 5)
     }
 
     @Test("the kernel's UDP table yields port, inode and drops per socket")

@@ -20,8 +20,12 @@ struct SyslogDatagramBatch: Sendable {
 /// ``SyslogDatagramBatch``, so the listener awaits the sink once per burst
 /// and per sender rather than once per datagram.
 ///
-/// A batch is flushed at `channelReadComplete`, or early at `maxFrames` or
-/// `maxBytes` so that what waits for the sink stays bounded.
+/// A batch is flushed at `channelReadComplete` once it holds `gatherFrames`
+/// datagrams; a smaller one waits up to `gatherDelay` for the next bursts.
+/// Each batch becomes an inbox entry and waits for a commit, and a busy
+/// sender's bursts were small (37 datagrams at 100,000/s), so the per-entry
+/// work was paid 37 messages at a time. It is flushed early at `maxFrames`
+/// or `maxBytes` so that what waits for the sink stays bounded.
 ///
 /// Read errors stop here: one bad receive must not end the listener's
 /// stream. A socket that is really broken gets closed by NIO, which ends the
@@ -33,6 +37,9 @@ final class SyslogDatagramBatcher: ChannelInboundHandler {
     private let maxMessageBytes: Int
     private let maxFrames: Int
     private let maxBytes: Int
+    private let gatherFrames: Int
+    private let gatherDelay: TimeAmount
+    private var scheduledFlush: Scheduled<Void>?
     private let counters: SyslogListenerMetrics.Transport
     private let logger: Logger
     private var batch = SyslogDatagramBatch()
@@ -42,11 +49,13 @@ final class SyslogDatagramBatcher: ChannelInboundHandler {
     private var lastSender: (address: SocketAddress, group: Int)?
     private var groupIndex: [String: Int] = [:]
 
-    init(maxMessageBytes: Int, maxFrames: Int = 1000, maxBytes: Int = 1 << 20, counters: SyslogListenerMetrics.Transport,
-         logger: Logger) {
+    init(maxMessageBytes: Int, maxFrames: Int = 1000, maxBytes: Int = 1 << 20, gatherFrames: Int = 256,
+         gatherDelay: TimeAmount = .milliseconds(2), counters: SyslogListenerMetrics.Transport, logger: Logger) {
         self.maxMessageBytes = maxMessageBytes
         self.maxFrames = maxFrames
         self.maxBytes = maxBytes
+        self.gatherFrames = gatherFrames
+        self.gatherDelay = gatherDelay
         self.counters = counters
         self.logger = logger
     }
@@ -81,7 +90,16 @@ final class SyslogDatagramBatcher: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        flush(context)
+        if batch.frameCount >= gatherFrames {
+            flush(context)
+        } else if batch.frameCount > 0, scheduledFlush == nil {
+            scheduledFlush = context.eventLoop.assumeIsolated().scheduleTask(in: gatherDelay) {
+                self.scheduledFlush = nil
+                self.flush(context)
+                // The async channel hands reads over at read-complete.
+                context.fireChannelReadComplete()
+            }
+        }
         context.fireChannelReadComplete()
     }
 
@@ -90,11 +108,18 @@ final class SyslogDatagramBatcher: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        scheduledFlush?.cancel()
+        scheduledFlush = nil
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.warning("syslog udp receive failed", metadata: ["error": "\(error)"])
     }
 
     private func flush(_ context: ChannelHandlerContext) {
+        scheduledFlush?.cancel()
+        scheduledFlush = nil
         guard batch.frameCount > 0 else { return }
         let full = batch
         batch = SyslogDatagramBatch()
