@@ -6,7 +6,8 @@ import Logging
 import Synchronization
 
 /// The listeners' sink: parses frames, mines their templates, and appends
-/// them to the inbox as syslog events, one inbox entry per read.
+/// them to the inbox as syslog events, one inbox entry per read (per
+/// gathered batch and sender over UDP).
 ///
 /// Templates are mined here, at intake, so that the inbox holds each
 /// message with the template it had when it arrived: replay and the engine
