@@ -34,6 +34,19 @@ private let linkRule = """
     """
 
 @Suite struct SyslogStageTests {
+    @Test("severities read from keywords, synonyms in any case, and numbers; anything else is none")
+    func severityKeywords() {
+        for severity in SyslogSeverity.allCases {
+            #expect(SyslogSeverity(keyword: severity.keyword) == severity)
+            #expect(SyslogSeverity(keyword: severity.keyword.uppercased()) == severity)
+            #expect(SyslogSeverity(keyword: "\(severity.rawValue)") == severity)
+        }
+        #expect(SyslogSeverity(keyword: "Emergency") == .emerg && SyslogSeverity(keyword: "panic") == .emerg)
+        #expect(SyslogSeverity(keyword: "CRITICAL") == .crit && SyslogSeverity(keyword: "error") == .err)
+        #expect(SyslogSeverity(keyword: "Warn") == .warning && SyslogSeverity(keyword: "informational") == .info)
+        for other in ["", "8", "-1", "fatal", "errors", " err"] { #expect(SyslogSeverity(keyword: other) == nil, "\(other)") }
+    }
+
     @Test("a selected message becomes an alert named by the rule, with the named groups as labels")
     func selected() throws {
         var engine = Engine(rules: try rules(linkRule))

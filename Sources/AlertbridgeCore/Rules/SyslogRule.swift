@@ -66,21 +66,11 @@ public enum SyslogSeverity: Int, Sendable, CaseIterable, Comparable {
     public init?(keyword: String) {
         // The canonical keywords first, without lowercasing: they are what
         // intake writes on every syslog event.
-        switch keyword {
-        case "emerg": self = .emerg
-        case "alert": self = .alert
-        case "crit": self = .crit
-        case "err": self = .err
-        case "warning": self = .warning
-        case "notice": self = .notice
-        case "info": self = .info
-        case "debug": self = .debug
-        default: self.init(spelling: keyword.lowercased())
+        if let index = Self.keywords.firstIndex(of: keyword) {
+            self.init(rawValue: index)
+            return
         }
-    }
-
-    private init?(spelling keyword: String) {
-        switch keyword {
+        switch keyword.lowercased() {
         case "emerg", "emergency", "panic", "0": self = .emerg
         case "alert", "1": self = .alert
         case "crit", "critical", "2": self = .crit

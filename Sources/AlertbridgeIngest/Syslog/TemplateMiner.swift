@@ -203,7 +203,7 @@ public struct TemplateMiner: Sendable {
     }
 
     /// Masks and hashes a message for `add(_:)`.
-    public static func prepare(_ message: String, masking: Masking = Configuration().masking) -> Prepared {
+    public static func prepare(_ message: String, masking: Masking = .default) -> Prepared {
         let masked = maskedBytes(message, masking)
         return Prepared(message: message, masked: masked, hash: hash(masked), masking: masking)
     }
