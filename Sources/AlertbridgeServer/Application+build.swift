@@ -90,10 +90,9 @@ public func buildApplication(
         }
         logger.info("source settings", metadata: metadata)
     }
-    IngestController<BasicRequestContext>(
-        inbox: store.inbox, budget: InFlightBudget(limit: configuration.maxInFlightBytes), gates: gates, now: now,
-        routes: routes.map { (RouterPath($0.path), $0.adapter) }
-    ).addRoutes(to: router)
+    let intake = Intake(
+        inbox: store.inbox, budget: InFlightBudget(limit: configuration.maxInFlightBytes), gates: gates, now: now, logger: logger,
+        routes: routes)
     let api = router.group("api/v1")
     IncidentController<BasicRequestContext>(queries: store.queries, engine: engine, maxBodyBytes: 64 * 1024).addRoutes(to: api)
     AlertController<BasicRequestContext>(queries: store.queries).addRoutes(to: api)
@@ -112,8 +111,8 @@ public func buildApplication(
     let idleSeconds = configuration.idleTimeout.milliseconds / 1000
     return Application(
         router: router,
-        server: ReadDeadlineHTTP1Channel.builder(
-            configuration: .init(idleTimeout: .seconds(max(1, idleSeconds))),
+        server: AlertbridgeHTTP1Channel.builder(
+            configuration: .init(idleTimeout: .seconds(max(1, idleSeconds))), intake: intake,
             timeout: .milliseconds(max(1, configuration.requestReadTimeout.milliseconds)), expired: metrics.requestReadTimeouts,
             logger: logger),
         configuration: .init(

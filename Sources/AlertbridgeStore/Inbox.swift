@@ -74,7 +74,7 @@ public final class Inbox: Sendable {
         var alerts: [Alert]
         var encoded: Data
         var body: Data?
-        var continuation: CheckedContinuation<Int64, any Error>
+        var reply: @Sendable (Result<Int64, any Error>) -> Void
     }
 
     private struct State {
@@ -154,32 +154,42 @@ public final class Inbox: Sendable {
     /// Throws ``OverloadedError`` without keeping anything when the inbox is
     /// past its limits, and ``ClosedError`` once the server is shutting down.
     public func append(source: String, alerts: [Alert], receivedAt: Date, body: Data? = nil) async throws -> Int64 {
+        try await withCheckedThrowingContinuation { continuation in
+            append(source: source, alerts: alerts, receivedAt: receivedAt, body: body) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// ``append(source:alerts:receivedAt:body:)`` for callers that cannot
+    /// wait in a task: `reply` is called once, on the commit loop's thread,
+    /// with the sequence once durable or the error that refused it.
+    public func append(
+        source: String, alerts: [Alert], receivedAt: Date, body: Data? = nil,
+        reply: @escaping @Sendable (Result<Int64, any Error>) -> Void
+    ) {
         // Encode on the caller's thread, so the committer only writes.
         let encoded = AlertCodec.encodeData(alerts)
         let rawBody = keepRawPayloads ? body : nil
-        return try await withCheckedThrowingContinuation { continuation in
-            let pending = Pending(
-                receivedAt: receivedAt.unixMilliseconds, source: source, alertCount: alerts.count,
-                alerts: alerts, encoded: encoded, body: rawBody, continuation: continuation)
-            let (refusal, committer) = state.withLock { state -> ((any Error)?, CheckedContinuation<Void, Never>?) in
-                if state.isClosed { return (ClosedError(), nil) }
-                // An engine that has caught up takes any batch, so that one
-                // larger than the limit is not refused for ever.
-                if state.backlogAlerts > 0, state.backlogAlerts + alerts.count > limits.maxBacklogAlerts {
-                    return (
-                        OverloadedError(
-                            description: "the engine is \(state.backlogAlerts) alerts behind (limit \(limits.maxBacklogAlerts))"), nil
-                    )
-                }
-                state.pending.append(pending)
-                defer { state.committerWaiting = nil }
-                return (nil, state.committerWaiting)
+        let pending = Pending(
+            receivedAt: receivedAt.unixMilliseconds, source: source, alertCount: alerts.count,
+            alerts: alerts, encoded: encoded, body: rawBody, reply: reply)
+        let (refusal, committer) = state.withLock { state -> ((any Error)?, CheckedContinuation<Void, Never>?) in
+            if state.isClosed { return (ClosedError(), nil) }
+            // An engine that has caught up takes any batch, so that one
+            // larger than the limit is not refused for ever.
+            if state.backlogAlerts > 0, state.backlogAlerts + alerts.count > limits.maxBacklogAlerts {
+                return (
+                    OverloadedError(
+                        description: "the engine is \(state.backlogAlerts) alerts behind (limit \(limits.maxBacklogAlerts))"), nil
+                )
             }
-            if let refusal {
-                continuation.resume(throwing: refusal)
-            }
-            committer?.resume()
+            state.pending.append(pending)
+            defer { state.committerWaiting = nil }
+            return (nil, state.committerWaiting)
         }
+        if let refusal {
+            reply(.failure(refusal))
+        }
+        committer?.resume()
     }
 
     /// The highest sequence committed so far.
@@ -253,12 +263,12 @@ public final class Inbox: Sendable {
                     return takeCommitWaiters(&state)
                 }
                 for (pending, sequence) in zip(batch, sequences) {
-                    pending.continuation.resume(returning: sequence)
+                    pending.reply(.success(sequence))
                 }
                 for waiter in waiters { waiter.resume() }
             } catch {
                 for pending in batch {
-                    pending.continuation.resume(throwing: error)
+                    pending.reply(.failure(error))
                 }
             }
         }

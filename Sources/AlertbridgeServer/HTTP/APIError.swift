@@ -20,11 +20,18 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: headerFields, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// The answer's headers: its media type, and `Retry-After` when set.
+    var headerFields: HTTPFields {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
-        let body = "{\"error\":\(JSON.quoted(message))}\n"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        return headers
     }
+
+    /// The answer's body: `{"error": "…"}` and a newline.
+    var body: String { "{\"error\":\(JSON.quoted(message))}\n" }
 
     static func badRequest(_ error: IngestError) -> APIError {
         APIError(.badRequest, error.description)

@@ -4,8 +4,10 @@ import NIOCore
 import NIOHTTP1
 import Prometheus
 
-/// HTTP/1.1 as Hummingbird serves it, plus a deadline on reading each
-/// request: a connection whose request has not arrived whole (head, body
+/// HTTP/1.1 as Hummingbird serves it, plus intake answered on the event
+/// loop (``IntakeHandler``) and a deadline on reading each request.
+///
+/// The deadline: a connection whose request has not arrived whole (head, body
 /// and end) within `limits.request_read_timeout` of its first byte is closed.
 ///
 /// The idle timeout only closes a connection that sends nothing; a sender
@@ -18,21 +20,22 @@ import Prometheus
 ///
 /// The connection is closed without a response. Nothing of the request has
 /// been kept: intake keeps a request only once its body is whole.
-struct ReadDeadlineHTTP1Channel: ServerChildChannel {
+struct AlertbridgeHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
     let http1: HTTP1Channel
+    let intake: Intake
     let timeout: TimeAmount
     let expired: Counter
     let logger: Logger
 
     static func builder(
-        configuration: HTTP1Channel.Configuration, timeout: TimeAmount, expired: Counter, logger: Logger
+        configuration: HTTP1Channel.Configuration, intake: Intake, timeout: TimeAmount, expired: Counter, logger: Logger
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            ReadDeadlineHTTP1Channel(
-                http1: HTTP1Channel(responder: responder, configuration: configuration), timeout: timeout, expired: expired,
-                logger: logger)
+            AlertbridgeHTTP1Channel(
+                http1: HTTP1Channel(responder: responder, configuration: configuration), intake: intake, timeout: timeout,
+                expired: expired, logger: logger)
         }
     }
 
@@ -43,6 +46,10 @@ struct ReadDeadlineHTTP1Channel: ServerChildChannel {
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandler(RequestBytesWatcher(deadline), position: .first)
             try pipeline.addHandler(RequestEndWatcher(deadline), position: .after(decoder))
+            // After the connection state handler, so that its idle timeout and
+            // graceful shutdown count intake's requests; before the router's channel.
+            let connectionState = try pipeline.handler(type: HTTPConnectionStateHandler.self)
+            try pipeline.addHandler(IntakeHandler(intake: intake), position: .after(connectionState))
             return value
         }
     }

@@ -1,0 +1,78 @@
+import AlertbridgeTestSupport
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// Intake is answered on the connection's event loop, beside the router
+/// (IntakeHandler): these hold it to what HTTP/1.1 asks of a connection.
+@Suite(.serialized) struct IntakeConnectionTests {
+    @Test("pipelined requests are answered in the order they came, intake and router requests mixed")
+    func pipelined() async throws {
+        let server = try await ServerProcess()
+        defer { Task { await server.stop() } }
+        let connection = try RawHTTPConnection(to: server.baseURL)
+        let alert = { (name: String) in #"[{"labels": {"alertname": "\#(name)", "instance": "db1"}}]"# }
+        // All in one write: each must wait for the answer before it.
+        try connection.send(
+            RawHTTPConnection.post("/api/v2/alerts", alert("First"))
+                + RawHTTPConnection.get("/healthz")
+                + RawHTTPConnection.post("/api/v2/alerts", alert("Second"))
+                + RawHTTPConnection.post("/api/v2/alerts/", #"[{"labels": {"alertname": "#)
+                + RawHTTPConnection.get("/api/v1/stats")
+                + RawHTTPConnection.post("/ingest/generic", #"{"labels": {"alertname": "Third", "service": "db"}}"#)
+                + RawHTTPConnection.get("/nowhere"))
+        let responses = try connection.responses(7)
+        #expect(responses.map(\.status) == [202, 200, 202, 400, 200, 202, 404])
+        #expect(responses.first?.body == "{\"accepted\":1}\n")
+        #expect(responses[3].body.contains("invalid JSON"))
+        #expect(responses[4].body.contains("\"inbox\""))
+        for response in responses {
+            #expect(response.header("Content-Type") == "application/json; charset=utf-8")
+            #expect(response.header("Date")?.hasSuffix(" GMT") == true)
+        }
+        #expect(!connection.peerClosed)
+        let stats = try await server.settled()
+        #expect((stats["inbox"] as? [String: Any])?["committed"] as? Int == 3)
+    }
+
+    @Test("an intake request with Connection: close gets its answer, then the connection closes")
+    func connectionClose() async throws {
+        let server = try await ServerProcess()
+        defer { Task { await server.stop() } }
+        let connection = try RawHTTPConnection(to: server.baseURL)
+        try connection.send(
+            RawHTTPConnection.post("/api/v2/alerts", #"[{"labels": {"alertname": "Last"}}]"#, headers: "Connection: close\r\n")
+                + RawHTTPConnection.get("/healthz"))
+        let responses = try connection.responses(2)
+        #expect(responses.map(\.status) == [202], "\(responses.map(\.body))")
+        try connection.waitForClose()
+    }
+
+    @Test("a sender that disconnects in the middle of a body gives back its share of the in-flight budget")
+    func disconnectMidBody() async throws {
+        let directory = TemporaryDirectory("alertbridge-e2e")
+        try "limits:\n  max_inflight_bytes: 10000\n".write(toFile: directory.path("config.yaml"), atomically: true, encoding: .utf8)
+        let server = try await ServerProcess(directory: directory, arguments: ["--config", directory.path("config.yaml")])
+        defer { Task { await server.stop() } }
+        let small = #"[{"labels": {"alertname": "Small"}}]"#
+        do {
+            // Declares 9,000 of the 10,000 bytes, sends a little, and leaves.
+            let connection = try RawHTTPConnection(to: server.baseURL)
+            try connection.send(
+                "POST /api/v2/alerts HTTP/1.1\r\nHost: alertbridge\r\nContent-Type: application/json\r\nContent-Length: 9000\r\n\r\n[{\"labels\":")
+            // While it is held, a second request that needs more is refused.
+            try await Task.sleep(for: .milliseconds(200))
+            let refused = try await server.post("/api/v2/alerts", small + String(repeating: " ", count: 2000))
+            #expect(refused.status == 503)
+            #expect(refused.headers["Retry-After"].first == "1")
+        }
+        // The connection is closed (deinit); its reservation goes back.
+        var status = 0
+        for _ in 0..<100 {
+            status = try await server.post("/api/v2/alerts", small + String(repeating: " ", count: 2000)).status
+            if status == 202 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(status == 202)
+    }
+}
