@@ -79,7 +79,8 @@ public final class Inbox: Sendable {
 
     private struct State {
         var pending: [Pending] = []
-        var committerWaiting: CheckedContinuation<Void, Never>?
+        /// The commit thread sleeps on ``Inbox/committerWakeup`` until an append (or close) signals it.
+        var committerWaiting = false
         var isClosed = false
         var committedSequence: Int64
         /// Committed alerts not yet reported processed (``markProcessed(through:alerts:)``).
@@ -97,6 +98,7 @@ public final class Inbox: Sendable {
     let pool: DatabasePool
     private let keepRawPayloads: Bool
     private let state: Mutex<State>
+    private let committerWakeup = DispatchSemaphore(value: 0)
     /// The engine's label sets read back from the file (``storedEntries(after:maxAlerts:)``).
     private let storedLabelSets = Mutex(LabelSetMemo())
 
@@ -172,24 +174,24 @@ public final class Inbox: Sendable {
         let pending = Pending(
             receivedAt: receivedAt.unixMilliseconds, source: source, alertCount: alerts.count,
             alerts: alerts, encoded: encoded, body: rawBody, reply: reply)
-        let (refusal, committer) = state.withLock { state -> ((any Error)?, CheckedContinuation<Void, Never>?) in
-            if state.isClosed { return (ClosedError(), nil) }
+        let (refusal, wakeCommitter) = state.withLock { state -> ((any Error)?, Bool) in
+            if state.isClosed { return (ClosedError(), false) }
             // An engine that has caught up takes any batch, so that one
             // larger than the limit is not refused for ever.
             if state.backlogAlerts > 0, state.backlogAlerts + alerts.count > limits.maxBacklogAlerts {
                 return (
                     OverloadedError(
-                        description: "the engine is \(state.backlogAlerts) alerts behind (limit \(limits.maxBacklogAlerts))"), nil
+                        description: "the engine is \(state.backlogAlerts) alerts behind (limit \(limits.maxBacklogAlerts))"), false
                 )
             }
             state.pending.append(pending)
-            defer { state.committerWaiting = nil }
+            defer { state.committerWaiting = false }
             return (nil, state.committerWaiting)
         }
         if let refusal {
             reply(.failure(refusal))
         }
-        committer?.resume()
+        if wakeCommitter { committerWakeup.signal() }
     }
 
     /// The highest sequence committed so far.
@@ -233,10 +235,26 @@ public final class Inbox: Sendable {
     /// The commit loop: writes whatever is pending in one transaction, answers
     /// every waiting append, repeats. Returns after ``close()`` once everything
     /// accepted before it is committed.
+    ///
+    /// The loop runs on a thread of its own, writing synchronously: a task
+    /// awaiting GRDB's asynchronous write woke another thread to write and
+    /// the pool again to go on, twice per commit, and a one-alert request
+    /// waits for one or two commits.
     public func run() async {
-        while let batch = await nextBatch() {
+        await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+            let thread = Thread { [self] in
+                commitLoop()
+                finished.resume()
+            }
+            thread.name = "alertbridge-inbox"
+            thread.start()
+        }
+    }
+
+    private func commitLoop() {
+        while let batch = nextBatch() {
             do {
-                let sequences = try await pool.write { db in
+                let sequences = try pool.write { db in
                     let statement = try db.cachedStatement(
                         sql: "INSERT INTO inbox (received_at, source, alert_count, alerts, body) VALUES (?, ?, ?, ?, ?)")
                     var sequences: [Int64] = []
@@ -277,18 +295,18 @@ public final class Inbox: Sendable {
     /// Stops accepting appends; ``run()`` returns once the pending ones are
     /// committed, and waiters for commits are released.
     public func close() {
-        let (committer, waiters) = state.withLock { state in
+        let (wakeCommitter, waiters) = state.withLock { state in
             state.isClosed = true
-            defer { state.committerWaiting = nil }
+            defer { state.committerWaiting = false }
             let waiters = state.commitWaiters.values.map(\.continuation)
             state.commitWaiters = [:]
             return (state.committerWaiting, waiters)
         }
-        committer?.resume()
+        if wakeCommitter { committerWakeup.signal() }
         for waiter in waiters { waiter.resume() }
     }
 
-    private func nextBatch() async -> [Pending]? {
+    private func nextBatch() -> [Pending]? {
         while true {
             enum Next { case batch([Pending]), finished, wait }
             let next = state.withLock { state -> Next in
@@ -296,20 +314,14 @@ public final class Inbox: Sendable {
                     defer { state.pending = [] }
                     return .batch(state.pending)
                 }
-                return state.isClosed ? .finished : .wait
+                if state.isClosed { return .finished }
+                state.committerWaiting = true
+                return .wait
             }
             switch next {
             case .batch(let batch): return batch
             case .finished: return nil
-            case .wait:
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let ready = state.withLock { state in
-                        if !state.pending.isEmpty || state.isClosed { return true }
-                        state.committerWaiting = continuation
-                        return false
-                    }
-                    if ready { continuation.resume() }
-                }
+            case .wait: committerWakeup.wait()
             }
         }
     }
