@@ -242,11 +242,13 @@ public final class Inbox: Sendable {
     /// waits for one or two commits.
     public func run() async {
         await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+            // Named from inside: a thread set off from a pool thread would
+            // otherwise carry that pool's name in `top -H` and profiles.
             let thread = Thread { [self] in
+                Thread.current.name = "inbox-commit"
                 commitLoop()
                 finished.resume()
             }
-            thread.name = "alertbridge-inbox"
             thread.start()
         }
     }
