@@ -48,6 +48,23 @@ import Testing
         try connection.waitForClose()
     }
 
+    @Test("a chunked body over the limit gets 413, and the connection goes on to the next request")
+    func tooLargeThenNext() async throws {
+        let directory = TemporaryDirectory("alertbridge-e2e")
+        try "limits:\n  max_body_bytes: 1024\n".write(toFile: directory.path("config.yaml"), atomically: true, encoding: .utf8)
+        let server = try await ServerProcess(directory: directory, arguments: ["--config", directory.path("config.yaml")])
+        defer { Task { await server.stop() } }
+        let connection = try RawHTTPConnection(to: server.baseURL)
+        let chunk = String(repeating: " ", count: 300)
+        var chunked = "POST /api/v2/alerts HTTP/1.1\r\nHost: alertbridge\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        chunked += "1\r\n[\r\n" + String(repeating: "12c\r\n\(chunk)\r\n", count: 5) + "1\r\n]\r\n0\r\n\r\n"
+        try connection.send(chunked + RawHTTPConnection.post("/api/v2/alerts", #"[{"labels": {"alertname": "After"}}]"#))
+        let responses = try connection.responses(2)
+        #expect(responses.map(\.status) == [413, 202])
+        #expect(responses.first?.body.contains("limit of 1024 bytes") == true)
+        #expect(!connection.peerClosed)
+    }
+
     @Test("a sender that disconnects in the middle of a body gives back its share of the in-flight budget")
     func disconnectMidBody() async throws {
         let directory = TemporaryDirectory("alertbridge-e2e")
