@@ -1,3 +1,4 @@
+@testable import AlertbridgeServer
 import AlertbridgeTestSupport
 import Foundation
 import NIOHTTP1
@@ -91,5 +92,11 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(status == 202)
+    }
+
+    @Test("the Date header is an IMF-fixdate in GMT")
+    func dateHeader() {
+        #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDate.format(1_795_488_245) == "Tue, 24 Nov 2026 02:44:05 GMT")
     }
 }

@@ -12,9 +12,8 @@ import NIOHTTPTypes
 /// read it, another to resume it after the commit, and the event loop again
 /// to write. Here the event loop reads the body, decodes it and appends it,
 /// and the commit's callback writes the answer: 62 instead of 81 µs of
-/// server CPU per one-alert request, 1.15× the requests per second at 64
-/// connections, and 1.18× the alerts per second in batches of 100
-/// (docs/performance.md).
+/// server CPU per one-alert request, and 1.15× the requests per second at
+/// 64 connections (docs/performance.md).
 ///
 /// It sits after Hummingbird's connection state handler, which therefore
 /// sees these requests too: the idle timeout and graceful shutdown wait for
