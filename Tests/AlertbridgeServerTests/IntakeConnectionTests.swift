@@ -94,6 +94,23 @@ import Testing
         #expect(status == 202)
     }
 
+    @Test("a body above the size decoded on the event loop is decoded off it, whole, pipelined or not")
+    func largeBody() async throws {
+        let server = try await ServerProcess()
+        defer { Task { await server.stop() } }
+        let alerts = (0..<1000).map { #"{"labels": {"alertname": "Large\#($0)", "instance": "host\#($0):9100", "job": "node"}}"# }
+        let body = "[" + alerts.joined(separator: ",") + "]"
+        #expect(body.utf8.count > 64 << 10)
+        let connection = try RawHTTPConnection(to: server.baseURL)
+        try connection.send(
+            RawHTTPConnection.post("/api/v2/alerts", body) + RawHTTPConnection.post("/api/v2/alerts", #"[{"labels": {"alertname": "Small"}}]"#))
+        let responses = try connection.responses(2)
+        #expect(responses.map(\.status) == [202, 202])
+        #expect(responses.map(\.body) == ["{\"accepted\":1000}\n", "{\"accepted\":1}\n"])
+        let stats = try await server.settled()
+        #expect(stats["alertsReceived"] as? Int == 1001)
+    }
+
     @Test("the Date header is an IMF-fixdate in GMT")
     func dateHeader() {
         #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
