@@ -20,7 +20,8 @@ import NIOCore
 /// decoded (``accept(_:body:answer:)``).
 ///
 /// Nothing here waits: ``IntakeHandler`` calls it on the connection's event
-/// loop, and the answer comes back through a callback when the inbox has
+/// loop (a large body, or a CloudWatch signature to fetch, goes on in a
+/// task), and the answer comes back through a callback when the inbox has
 /// committed. (Why not a Hummingbird route: see ``IntakeHandler``.)
 struct Intake: Sendable {
     /// An intake path's adapter and its source's gate.
