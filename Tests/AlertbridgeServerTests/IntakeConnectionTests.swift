@@ -51,9 +51,7 @@ import Testing
 
     @Test("a chunked body over the limit gets 413, and the connection goes on to the next request")
     func tooLargeThenNext() async throws {
-        let directory = TemporaryDirectory("alertbridge-e2e")
-        try "limits:\n  max_body_bytes: 1024\n".write(toFile: directory.path("config.yaml"), atomically: true, encoding: .utf8)
-        let server = try await ServerProcess(directory: directory, arguments: ["--config", directory.path("config.yaml")])
+        let server = try await ServerProcess(config: "limits:\n  max_body_bytes: 1024\n")
         defer { Task { await server.stop() } }
         let connection = try RawHTTPConnection(to: server.baseURL)
         let chunk = String(repeating: " ", count: 300)
@@ -68,9 +66,7 @@ import Testing
 
     @Test("a sender that disconnects in the middle of a body gives back its share of the in-flight budget")
     func disconnectMidBody() async throws {
-        let directory = TemporaryDirectory("alertbridge-e2e")
-        try "limits:\n  max_inflight_bytes: 10000\n".write(toFile: directory.path("config.yaml"), atomically: true, encoding: .utf8)
-        let server = try await ServerProcess(directory: directory, arguments: ["--config", directory.path("config.yaml")])
+        let server = try await ServerProcess(config: "limits:\n  max_inflight_bytes: 10000\n")
         defer { Task { await server.stop() } }
         let small = #"[{"labels": {"alertname": "Small"}}]"#
         do {

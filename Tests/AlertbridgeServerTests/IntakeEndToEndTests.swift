@@ -116,9 +116,7 @@ import Testing
 
     @Test("over the body limit: 413 from Content-Length, and from a chunked body")
     func bodyLimit() async throws {
-        let directory = TemporaryDirectory("alertbridge-e2e")
-        try "limits:\n  max_body_bytes: 1024\n".write(toFile: directory.path("config.yaml"), atomically: true, encoding: .utf8)
-        let server = try await ServerProcess(directory: directory, arguments: ["--config", directory.path("config.yaml")])
+        let server = try await ServerProcess(config: "limits:\n  max_body_bytes: 1024\n")
         defer { Task { await server.stop() } }
         let big = "[" + String(repeating: #"{"labels": {"alertname": "x"}},"#, count: 100) + #"{"labels": {"a": "b"}}]"#
         let reply = try await server.post("/api/v2/alerts", big)

@@ -11,15 +11,15 @@ import Testing
 @Suite(.serialized) struct OverloadTests {
     @Test("driven far past its backlog bound: only 202 or 503 with Retry-After, bounded memory, every 202 processed")
     func overload() async throws {
-        let directory = TemporaryDirectory("alertbridge-overload")
         // A backlog bound of 800 alerts is a few engine steps' worth: two dozen
         // clients posting 200 alerts at a time overrun it many times over.
-        try """
-            limits:
-              max_backlog_alerts: 800
-              max_inflight_bytes: 1048576
-            """.write(toFile: directory.path("config.yaml"), atomically: true, encoding: .utf8)
-        let server = try await ServerProcess(directory: directory, arguments: ["--config", directory.path("config.yaml")])
+        let server = try await ServerProcess(
+            config: """
+                limits:
+                  max_backlog_alerts: 800
+                  max_inflight_bytes: 1048576
+                """,
+            directory: TemporaryDirectory("alertbridge-overload"))
         let tally = Tally()
         let peakRSS = Mutex<Int>(0)
         let sampler = Task {

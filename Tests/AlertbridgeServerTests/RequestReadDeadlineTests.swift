@@ -10,9 +10,8 @@ import Testing
 /// waits on a keep-alive connection is not.
 @Suite(.serialized) struct RequestReadDeadlineTests {
     static func start() async throws -> ServerProcess {
-        let directory = TemporaryDirectory("alertbridge-read-deadline")
-        try "limits: {request_read_timeout: 1s}\n".write(toFile: directory.path("config.yaml"), atomically: true, encoding: .utf8)
-        return try await ServerProcess(directory: directory, arguments: ["--config", directory.path("config.yaml")])
+        try await ServerProcess(
+            config: "limits: {request_read_timeout: 1s}\n", directory: TemporaryDirectory("alertbridge-read-deadline"))
     }
 
     /// What the server sent back on a raw connection.

@@ -66,6 +66,15 @@ final class ServerProcess: Sendable {
             line.matches(of: /syslog\.(udp|tcp|tls)=(\S+)/).map { (String($0.1), String($0.2)) }, uniquingKeysWith: { $1 })
     }
 
+    /// Starts the server with `config` as its `--config` file, written into
+    /// its directory first.
+    convenience init(
+        config: String, directory: TemporaryDirectory = TemporaryDirectory("alertbridge-e2e"), environment: [String: String] = [:]
+    ) async throws {
+        try config.write(toFile: directory.path("config.yaml"), atomically: true, encoding: .utf8)
+        try await self.init(directory: directory, arguments: ["--config", directory.path("config.yaml")], environment: environment)
+    }
+
     var logText: String { log.text }
     var isRunning: Bool { process.isRunning }
     var pid: Int32 { process.processIdentifier }

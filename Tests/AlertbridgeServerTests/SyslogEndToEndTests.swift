@@ -147,9 +147,8 @@ import Testing
     /// intake refused all syslog for good (at 1,000,000 by default).
     @Test("syslog beyond max_backlog_alerts is taken once the engine catches up, not refused for good")
     func backlogIsReleased() async throws {
-        let directory = TemporaryDirectory("alertbridge-syslog")
-        try "limits:\n  max_backlog_alerts: 100\n".write(toFile: directory.path("config.yaml"), atomically: true, encoding: .utf8)
-        let server = try await ServerProcess(directory: directory, arguments: ["--config", directory.path("config.yaml")])
+        let server = try await ServerProcess(
+            config: "limits:\n  max_backlog_alerts: 100\n", directory: TemporaryDirectory("alertbridge-syslog"))
         defer { Task { await server.stop() } }
         let tcp = try await connect(to: try Self.address(server, "tcp"))
         let sent = 1000

@@ -59,13 +59,13 @@ import Testing
     }
 
     static func start(_ sns: FakeSNS) async throws -> ServerProcess {
-        let directory = TemporaryDirectory("alertbridge-sns-e2e")
-        try """
-            sources:
-              cloudwatch:
-                sns: {verify_signatures: true, confirm_subscriptions: true, trusted_urls: '^http://127\\.0\\.0\\.1:\(sns.port)/'}
-            """.write(toFile: directory.path("config.yaml"), atomically: true, encoding: .utf8)
-        return try await ServerProcess(directory: directory, arguments: ["--config", directory.path("config.yaml")])
+        try await ServerProcess(
+            config: """
+                sources:
+                  cloudwatch:
+                    sns: {verify_signatures: true, confirm_subscriptions: true, trusted_urls: '^http://127\\.0\\.0\\.1:\(sns.port)/'}
+                """,
+            directory: TemporaryDirectory("alertbridge-sns-e2e"))
     }
 
     /// An SNS message as SNS would send it: `fields` plus a signature over

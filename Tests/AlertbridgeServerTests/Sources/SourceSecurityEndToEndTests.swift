@@ -18,7 +18,7 @@ import Testing
     static func start() async throws -> ServerProcess {
         let directory = TemporaryDirectory("alertbridge-sources-e2e")
         try "\(hmacKey)\n".write(toFile: directory.path("dd.key"), atomically: true, encoding: .utf8)
-        try """
+        let config = """
             sources:
               generic:
                 auth: {bearer_token: {value: \(token)}}
@@ -30,9 +30,8 @@ import Testing
                 max_body_bytes: 300
               gcp:
                 auth: {basic: {username: monitoring, password: {env: AB_E2E_GCP_PASSWORD}}}
-            """.write(toFile: directory.path("config.yaml"), atomically: true, encoding: .utf8)
-        return try await ServerProcess(
-            directory: directory, arguments: ["--config", directory.path("config.yaml")], environment: ["AB_E2E_GCP_PASSWORD": basicPassword])
+            """
+        return try await ServerProcess(config: config, directory: directory, environment: ["AB_E2E_GCP_PASSWORD": basicPassword])
     }
 
     static let basicPassword = "pä55:word"
