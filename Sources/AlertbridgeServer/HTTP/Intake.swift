@@ -197,31 +197,29 @@ struct Intake: Sendable {
         inbox.append(
             source: adapter.source, alerts: alerts, receivedAt: receivedAt,
             body: inbox.keepsRawPayloads ? Data(body.readableBytesView) : nil
-        ) { [logger] result in
+        ) { result in
             switch result {
             case .success:
                 gate.recordAccepted(alerts: count, at: receivedAt)
                 finish(.accepted(count))
-            case .failure(is Inbox.ClosedError):
-                finish(
-                    self.answer(
-                        Rejection(.overloaded, APIError(.serviceUnavailable, "shutting down; retry against a running instance", retryAfter: 1)),
-                        for: gate))
-            case .failure(let error as Inbox.OverloadedError):
-                logger.debug("intake refused", metadata: ["reason": "\(error)"])
-                finish(
-                    self.answer(
-                        Rejection(
-                            .overloaded, APIError(.serviceUnavailable, "overloaded: \(error); nothing was accepted, retry later", retryAfter: 2)),
-                        for: gate))
             case .failure(let error):
-                logger.error("inbox append failed", metadata: ["error": "\(error)"])
-                finish(
-                    self.answer(
-                        Rejection(
-                            .overloaded, APIError(.serviceUnavailable, "the alerts could not be stored durably; retry later", retryAfter: 5)),
-                        for: gate))
+                finish(self.answer(self.refusal(appendFailedWith: error), for: gate))
             }
+        }
+    }
+
+    /// Why the inbox did not take a request, as the `503` that says when to retry.
+    private func refusal(appendFailedWith error: any Error) -> Rejection {
+        switch error {
+        case is Inbox.ClosedError:
+            return Rejection(.overloaded, APIError(.serviceUnavailable, "shutting down; retry against a running instance", retryAfter: 1))
+        case let error as Inbox.OverloadedError:
+            logger.debug("intake refused", metadata: ["reason": "\(error)"])
+            return Rejection(
+                .overloaded, APIError(.serviceUnavailable, "overloaded: \(error); nothing was accepted, retry later", retryAfter: 2))
+        default:
+            logger.error("inbox append failed", metadata: ["error": "\(error)"])
+            return Rejection(.overloaded, APIError(.serviceUnavailable, "the alerts could not be stored durably; retry later", retryAfter: 5))
         }
     }
 

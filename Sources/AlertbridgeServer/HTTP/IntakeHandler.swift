@@ -72,10 +72,23 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        if case .collecting(let admission) = reading { intake.release(admission) }
-        reading = .idle
-        body = nil
+        abandonIntakeRequest()
         held.removeAll()
+    }
+
+    /// Drops the intake request being read, if any, giving its budget back:
+    /// the connection closed or the parser failed before its end.
+    private func abandonIntakeRequest() {
+        switch reading {
+        case .collecting(let admission):
+            intake.release(admission)
+            body = nil
+            reading = .idle
+        case .refusing:
+            reading = .idle
+        case .idle, .forwarding:
+            break
+        }
     }
 
     // MARK: - Inbound
@@ -166,11 +179,7 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// it; after a request that asked to close, it is not passed on at all
     /// (the parser refuses any bytes after such a request).
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if case .collecting(let admission) = reading {
-            intake.release(admission)
-            body = nil
-        }
-        if case .forwarding = reading {} else { reading = .idle }
+        abandonIntakeRequest()
         if answering || !held.isEmpty {
             if !closeAfterAnswer, errorHeld == nil { errorHeld = error }
             return
@@ -179,9 +188,7 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .collecting(let admission) = reading { intake.release(admission) }
-        reading = .idle
-        body = nil
+        abandonIntakeRequest()
         context.fireChannelInactive()
     }
 
