@@ -155,6 +155,30 @@ private let t = AlertBuilder.time
         await committer.value
     }
 
+    @Test("a commit that finds the inbox locked (a WAL restart) waits for the lock instead of failing")
+    func commitWaitsForLock() async throws {
+        let directory = TemporaryDirectory()
+        let store = try SQLiteDeskStore(path: directory.path("locked.sqlite"))
+        let committer = Task { await store.inbox.run() }
+        // Another connection holds the write lock, as a RESTART checkpoint does.
+        let other = try DatabaseQueue(path: SQLiteDeskStore.inboxPath(for: directory.path("locked.sqlite")))
+        let (locked, lockTaken) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task.detached {
+            try other.inDatabase { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                lockTaken.yield()
+                Thread.sleep(forTimeInterval: 0.05)
+                try db.execute(sql: "COMMIT")
+            }
+        }
+        for await _ in locked { break }
+        let sequence = try await store.inbox.append(source: "test", alerts: [AlertBuilder.alert(["a": "b"], at: 0)], receivedAt: t(0))
+        #expect(sequence == 1)
+        try await holder.value
+        store.inbox.close()
+        await committer.value
+    }
+
     @Test("entries from memory, from the file, and across the gap memory leaves, are the same entries")
     func entriesFromMemoryAndFile() async throws {
         let directory = TemporaryDirectory()
