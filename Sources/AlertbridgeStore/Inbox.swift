@@ -163,7 +163,10 @@ public final class Inbox: Sendable {
 
     /// ``append(source:alerts:receivedAt:body:)`` for callers that cannot
     /// wait in a task: `reply` is called once, on the commit loop's thread,
-    /// with the sequence once durable or the error that refused it.
+    /// with the sequence once durable or the error that failed the commit.
+    /// A refusal (``OverloadedError``, ``ClosedError``) is replied at once,
+    /// on the caller's thread, before this returns. Appends are committed
+    /// in the order of these calls.
     public func append(
         source: String, alerts: [Alert], receivedAt: Date, body: Data? = nil,
         reply: @escaping @Sendable (Result<Int64, any Error>) -> Void

@@ -7,7 +7,7 @@ import Synchronization
 
 /// The listeners' sink: parses frames, mines their templates, and appends
 /// them to the inbox as syslog events, one inbox entry per read (per
-/// gathered batch and sender over UDP).
+/// gathered batch and sender over UDP), in the order they were submitted.
 ///
 /// Templates are mined here, at intake, so that the inbox holds each
 /// message with the template it had when it arrived: replay and the engine
@@ -41,8 +41,8 @@ final class SyslogIntake: SyslogSink {
         self.logger = logger
     }
 
-    func accept(_ frames: [SyslogFramer.Frame], from peer: SyslogPeer) async throws {
-        guard !frames.isEmpty else { return }
+    func submit(_ frames: [SyslogFramer.Frame], from peer: SyslogPeer) async throws -> SyslogCommit {
+        guard !frames.isEmpty else { return .committed }
         let receivedAt = now()
         let reference = SyslogReferenceTime(unixMillis: receivedAt.unixMilliseconds, utcOffsetSeconds: utcOffsetSeconds)
         let messages = frames.map { SyslogParser.parse($0.bytes, reference: reference, truncated: $0.isTruncated) }
@@ -66,24 +66,32 @@ final class SyslogIntake: SyslogSink {
                     messages[index], peerAddress: peer.address, template: templates[index], receivedAt: receivedAt,
                     incomplete: frames[index].isIncomplete))
         }
-        try await append(events, receivedAt: receivedAt, from: peer)
+        return try await queue(events, receivedAt: receivedAt, from: peer)
     }
 
-    /// UDP gives up at once when the inbox is full (the sender does not
-    /// wait; the listener counts the loss). TCP and TLS wait and try again:
-    /// the peer's reads stop meanwhile, and TCP's window pushes back on it.
-    private func append(_ events: [Alert], receivedAt: Date, from peer: SyslogPeer) async throws {
+    /// Appends without waiting for the commit. UDP gives up at once when the
+    /// inbox is full (the sender does not wait; the listener counts the
+    /// loss). TCP and TLS wait and try again: the peer's reads stop
+    /// meanwhile, and TCP's window pushes back on it.
+    private func queue(_ events: [Alert], receivedAt: Date, from peer: SyslogPeer) async throws -> SyslogCommit {
         var delay = Duration.milliseconds(10)
         while true {
-            do {
-                _ = try await inbox.append(source: SyslogEvent.source, alerts: events, receivedAt: receivedAt)
-                return
-            } catch let error as Inbox.OverloadedError {
+            let commit = SyslogCommit()
+            inbox.append(source: SyslogEvent.source, alerts: events, receivedAt: receivedAt) { result in
+                commit.finish(result.map { _ in () })
+            }
+            // The inbox answers a refusal before `append` returns.
+            switch commit.failure {
+            case nil:
+                return commit
+            case let error as Inbox.OverloadedError:
                 if peer.transport == .udp { throw SyslogRefused("inbox full: \(error.description)") }
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .milliseconds(500))
-            } catch is Inbox.ClosedError {
+            case is Inbox.ClosedError:
                 throw SyslogRefused("the inbox is closed: the server is shutting down")
+            case let error?:
+                throw error
             }
         }
     }

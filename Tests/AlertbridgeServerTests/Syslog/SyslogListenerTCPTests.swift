@@ -159,6 +159,34 @@ struct SyslogListenerTCPTests {
         }
     }
 
+    @Test("a connection has at most two reads in flight: one queued while the one before commits")
+    func twoReadsInFlight() async throws {
+        let gate = Gate()
+        let sink = RecordingSink(.holdCommits(gate))
+        try await withListeners(testConfiguration(tcp: true), sink: sink) { running in
+            let client = try await connect(to: try running.address(.tcp))
+            // One read each: the next is sent once the listener has read the last.
+            var sent = 0.0
+            for index in 0..<4 {
+                let frame = octetCounted("<13>1 message \(index)")
+                try await client.send(frame)
+                sent += Double(frame.utf8.count)
+                if index < 2 {
+                    try await eventually("the sink took read \(index)") { sink.enteredCount == index + 1 }
+                }
+            }
+            // The third read is held by the async channel, the fourth by the
+            // socket: neither reaches the sink while the first is not durable.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(sink.enteredCount == 2)
+            gate.open()
+            try await eventually("everything arrived") { sink.frameCount == 4 }
+            #expect(sink.frames.map(\.text) == (0..<4).map { "<13>1 message \($0)" })
+            #expect(running.metric("alertbridge_syslog_received_bytes_total", ["transport": "tcp"]) == sent)
+            try await client.close()
+        }
+    }
+
     @Test("graceful shutdown stops accepting and reading, and hands over everything read, the partial frame flagged")
     func gracefulShutdownHandsOver() async throws {
         let gate = Gate()

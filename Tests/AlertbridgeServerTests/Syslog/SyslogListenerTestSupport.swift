@@ -26,6 +26,8 @@ final class RecordingSink: SyslogSink {
         case refuse
         /// Waits at `gate` before recording.
         case wait(Gate)
+        /// Records at once; the commits it returns finish when `gate` opens.
+        case holdCommits(Gate)
     }
 
     private let state = Mutex<[Call]>([])
@@ -36,14 +38,21 @@ final class RecordingSink: SyslogSink {
         self.behaviour = behaviour
     }
 
-    func accept(_ frames: [Frame], from peer: SyslogPeer) async throws {
+    func submit(_ frames: [Frame], from peer: SyslogPeer) async throws -> SyslogCommit {
         entered.add(1, ordering: .relaxed)
         switch behaviour {
-        case .accept: break
+        case .accept, .holdCommits: break
         case .refuse: throw SyslogRefused("test: inbox full")
         case .wait(let gate): await gate.wait()
         }
         state.withLock { $0.append(Call(frames: frames, peer: peer)) }
+        guard case .holdCommits(let gate) = behaviour else { return .committed }
+        let commit = SyslogCommit()
+        Task {
+            await gate.wait()
+            commit.finish(.success(()))
+        }
+        return commit
     }
 
     var calls: [Call] { state.withLock { $0 } }
