@@ -2,6 +2,7 @@ import AlertbridgeCore
 import AlertbridgeStore
 import AlertbridgeTestSupport
 import Foundation
+import NIOCore
 import Synchronization
 import Testing
 
@@ -78,6 +79,67 @@ import Testing
         let storedAlerts = try await store.queries.alerts(.init(limit: 1_000_000)).sorted { $0.id < $1.id }
         #expect(storedAlerts.map(AlertShape.init) == uninterrupted.liveAlerts.map(AlertShape.init))
     }
+
+    @Test("SIGKILL during syslog TCP intake: what each connection kept is a gapless prefix of what it sent, each message once")
+    func killDuringSyslogIntake() async throws {
+        let directory = TemporaryDirectory("alertbridge-crash")
+        let server = try await ServerProcess(directory: directory)
+        let address = try SyslogEndToEndTests.address(server, "tcp")
+        let connections = 4
+        var channels: [any Channel] = []
+        for _ in 0..<connections { channels.append(try await connect(to: address)) }
+        let written = Written()
+        let senders = Task { [channels] in
+            await withTaskGroup(of: Void.self) { group in
+                for (connection, channel) in channels.enumerated() {
+                    group.addTask {
+                        // Numbered lines, 100 a write, until the server is gone;
+                        // paced, so that the (debug) engine is not far behind.
+                        for write in 0... {
+                            guard !Task.isCancelled else { return }
+                            let lines = (0..<100).map { index in
+                                let number = String(write * 100 + index)
+                                let padded = String(repeating: "0", count: max(0, 8 - number.count)) + number
+                                return octetCounted("<13>1 2026-11-24T04:00:00.000Z host-1 conn\(connection) - - - msgnum:\(padded)")
+                            }.joined()
+                            guard (try? await channel.send(Array(lines.utf8))) != nil else { return }
+                            written.add(100)
+                            try? await Task.sleep(for: .milliseconds(2))
+                        }
+                    }
+                }
+            }
+        }
+        // Kill while all four are sending.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while written.count < 20_000, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        server.signal(SIGKILL)
+        _ = try await server.waitForExit()
+        senders.cancel()
+        for channel in channels { try? await channel.close() }
+        await senders.value
+
+        let restarted = try await ServerProcess(directory: directory)
+        let stats = try await restarted.settled()
+        await restarted.stop()
+
+        let store = try SQLiteDeskStore(path: directory.path("desk.sqlite"))
+        let messages = try await store.inbox.entries(after: 0, maxAlerts: .max).filter { $0.source == "syslog" }.flatMap(\.alerts)
+        var numbers: [String: [Int]] = [:]
+        for message in messages {
+            let text = try #require(message.annotations["message"])
+            numbers[message.labels["app"] ?? "", default: []].append(try #require(Int(text.dropFirst("msgnum:".count))))
+        }
+        #expect(numbers.keys.sorted() == (0..<connections).map { "conn\($0)" })
+        for (connection, kept) in numbers.sorted(by: { $0.key < $1.key }) {
+            // Committed in the order read: a prefix, no gap, nothing twice.
+            #expect(kept == Array(0..<kept.count), "\(connection): first out of place at \(kept.indices.first { kept[$0] != $0 } ?? -1)")
+        }
+        #expect(stats["syslogMessages"] as? Int == messages.count)
+        #expect(try await store.queries.integrityCheck() == "ok")
+    }
 }
 
 /// What must not depend on a crash: which incidents exist, what they group,
@@ -99,6 +161,13 @@ private struct AlertShape: Equatable, CustomStringConvertible {
         (duplicateCount, refireCount) = (alert.duplicateCount, alert.refireCount)
     }
     var description: String { "#\(id) \(fingerprint) in \(incidentID.map { "\($0)" } ?? "-") \(status) dup=\(duplicateCount) refired=\(refireCount)" }
+}
+
+/// Lines the syslog senders have handed to the kernel.
+private final class Written: Sendable {
+    private let storage = Atomic<Int>(0)
+    func add(_ lines: Int) { storage.add(lines, ordering: .relaxed) }
+    var count: Int { storage.load(ordering: .relaxed) }
 }
 
 /// The requests that got a 202, shared by the posting clients.
