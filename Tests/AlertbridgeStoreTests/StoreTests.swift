@@ -62,13 +62,74 @@ private let t = AlertBuilder.time
         #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode(forged) }
     }
 
+    @Test("an alert that repeats the one before is written as version 3, and what it repeats costs a byte")
+    func repeats() throws {
+        // Syslog lines from one sender, as intake builds them: same source,
+        // labels and template; message and timestamp differ.
+        let template = "session opened for user <*> by (uid=<*>)"
+        let lines = (0..<100).map { index in
+            Alert(
+                source: "syslog", labels: ["app": "sshd", "facility": "auth", "format": "rfc5424", "host": "web-1", "template": "1f2e3d4c5b6a7988"],
+                annotations: ["message": "session opened for user u\(index) by (uid=\(1000 + index))", "template": template, "timestamp": "2026-11-24T04:00:\(index % 60)Z"],
+                startsAt: t(Double(index)), receivedAt: t(100))
+        }
+        let bytes = AlertCodec.encode(lines)
+        #expect(bytes.first == 3)
+        #expect(try AlertCodec.decode(bytes) == lines)
+        let alone = lines.map { AlertCodec.encode([$0]).count - 2 }.reduce(0, +)
+        #expect(bytes.count < alone / 2, "\(bytes.count) bytes for what takes \(alone) one alert at a time")
+
+        // Every kind of difference from the alert before, in one batch.
+        var mixed = lines.prefix(3).map { $0 }
+        mixed[1].annotations = ["message": "other", "summary": "new name at the template's place", "timestamp": "t"]
+        mixed[2].labels = mixed[2].labels.setting("host", to: "web-2")
+        mixed[2].identity = "k-2"
+        mixed.append(Alert(source: "generic", labels: ["a": "b"], status: .resolved, startsAt: t(1), endsAt: t(2), receivedAt: t(3), generatorURL: "http://g"))
+        mixed.append(mixed[3])
+        let encoded = AlertCodec.encode(mixed)
+        #expect(encoded.first == 3)
+        #expect(try AlertCodec.decode(encoded) == mixed)
+        var memo = LabelSetMemo()
+        #expect(try AlertCodec.decode(encoded, memo: &memo).map(\.fingerprint) == mixed.map(\.fingerprint))
+        // Nothing repeated: still version 1, as the release before writes it.
+        let distinct = [
+            Alert(source: "prometheus", labels: ["a": "1"], startsAt: t(0), receivedAt: t(0)),
+            Alert(source: "grafana", labels: ["b": "2"], annotations: ["summary": "s"], startsAt: t(0), receivedAt: t(0)),
+        ]
+        #expect(AlertCodec.encode(distinct).first == 1)
+        #expect(try AlertCodec.decode(AlertCodec.encode(distinct)) == distinct)
+    }
+
+    @Test("version 3 that repeats what is not there, or is cut short, is an error")
+    func corruptRepeats() throws {
+        let zero = Date(unixMilliseconds: 0)
+        // One alert: source "s", labels a=b, no annotations; the second says "same source".
+        let first: [UInt8] = [0, 1, 0x73, 1, 1, 0x61, 1, 0x62, 0, 0, 0, 0, 0]
+        let valid: [UInt8] = [3, 2] + first + [4, 1, 1, 0x61, 1, 0x63, 0, 0, 0, 0, 0]
+        #expect(try AlertCodec.decode(valid) == [
+            Alert(source: "s", labels: ["a": "b"], startsAt: zero, receivedAt: zero),
+            Alert(source: "s", labels: ["a": "c"], startsAt: zero, receivedAt: zero),
+        ])
+        for length in 0..<valid.count {
+            #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode(Array(valid.prefix(length))) }
+        }
+        // The first alert cannot repeat anything.
+        #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([3, 1, 4, 1, 0x61, 0, 0, 0, 0, 0, 0]) }
+        #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([3, 1, 8, 1, 0x73, 0, 0, 0, 0, 0]) }
+        // An annotation repeating a place the alert before does not have.
+        #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([3, 2] + first + [12, 1, 2, 0, 0, 0, 0]) }
+        // Unknown head bits and tags.
+        #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([3, 1, 16, 1, 0x73, 0, 0, 0, 0, 0, 0]) }
+        #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([3, 2] + first + [12, 1, 3, 0, 0, 0, 0]) }
+    }
+
     @Test("truncated or foreign bytes are an error, never a crash")
     func corrupt() {
         let bytes = AlertCodec.encode([AlertBuilder.alert(["a": "b"], at: 0)])
         for length in 0..<bytes.count {
             #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode(Array(bytes.prefix(length))) }
         }
-        #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([3, 0]) }
+        #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([4, 0]) }
         #expect(throws: AlertCodec.DecodingError.self) { try AlertCodec.decode([1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]) }
     }
 
