@@ -164,7 +164,7 @@ public enum AlertCodec {
             var alerts: [Alert] = []
             alerts.reserveCapacity(count)
             if version == 3 {
-                for _ in 0..<count { alerts.append(try reader.repeatingAlert(after: alerts.last)) }
+                for _ in 0..<count { try reader.appendRepeatingAlert(to: &alerts) }
                 return alerts
             }
             for _ in 0..<count {
@@ -403,25 +403,30 @@ public enum AlertCodec {
             return LabelSet(sortedLabels: labels)
         }
 
-        /// An alert in version 3: what it does not carry comes from `previous`.
-        mutating func repeatingAlert(after previous: Alert?) throws -> Alert {
+        /// An alert in version 3: what it does not carry comes from the last
+        /// of `alerts` (read in place: copying that alert out retained and
+        /// released everything it holds: 128 against 113 µs to decode the
+        /// benchmark's 100 alerts).
+        mutating func appendRepeatingAlert(to alerts: inout [Alert]) throws {
             let head = try byte()
-            guard head <= 15, head & (Plan.sameSource | Plan.sameLabels) == 0 || previous != nil else {
+            let previous = alerts.count - 1
+            guard head <= 15, head & (Plan.sameSource | Plan.sameLabels) == 0 || previous >= 0 else {
                 throw DecodingError(offset: offset - 1)
             }
-            let source = head & Plan.sameSource != 0 ? previous!.source : try string()
+            let source = head & Plan.sameSource != 0 ? alerts[previous].source : try string()
             let (labels, fingerprint) =
-                head & Plan.sameLabels != 0 ? (previous!.labels, previous!.fingerprint) : try labelsWithFingerprint()
-            let annotations = try repeatingLabels(after: previous?.annotations.labels ?? [])
+                head & Plan.sameLabels != 0 ? (alerts[previous].labels, alerts[previous].fingerprint) : try labelsWithFingerprint()
+            let annotations = try repeatingLabels(after: previous >= 0 ? alerts[previous].annotations.labels : [])
             let status: AlertStatus = try byte() == 0 ? .firing : .resolved
             let startsAt = try time()
             let endsAt = try byte() == 1 ? try time() : nil
             let receivedAt = try time()
             let generatorURL = head & 1 != 0 ? try string() : nil
             let identity = head & 2 != 0 ? try string() : nil
-            return Alert(
-                source: source, labels: labels, fingerprint: fingerprint, annotations: annotations, status: status,
-                startsAt: startsAt, endsAt: endsAt, receivedAt: receivedAt, generatorURL: generatorURL, identity: identity)
+            alerts.append(
+                Alert(
+                    source: source, labels: labels, fingerprint: fingerprint, annotations: annotations, status: status,
+                    startsAt: startsAt, endsAt: endsAt, receivedAt: receivedAt, generatorURL: generatorURL, identity: identity))
         }
 
         /// Version 3's tagged pairs: each new, or repeating the name (and value)
