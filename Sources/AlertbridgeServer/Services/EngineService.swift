@@ -177,13 +177,16 @@ public final class EngineService: Service, Sendable {
     private func step(_ state: inout State) async {
         do {
             try await runCommands(&state)
-            // Everything committed so far, in transactions of at most
-            // `alertsPerStep` alerts. A step that did not fill its budget read
-            // the inbox to its end: what arrives meanwhile waits for the next
-            // step, so that repeats coalesce instead of trickling into one
-            // transaction (and one fsync) each.
+            // Everything committed before the step began, in transactions of
+            // at most `alertsPerStep` alerts; what arrives meanwhile waits for
+            // the next step, so that repeats coalesce instead of trickling
+            // into one transaction (and one fsync) each. (A read that did not
+            // fill the budget is no sign of the end: entries are not split, so
+            // a read of syslog entries of hundreds of lines stops short of it,
+            // and the rest waited for the next tick, a second away.)
+            let committed = store.inbox.committedSequence
             var processed = 0
-            while true {
+            while state.cursor < committed {
                 let entries = try await store.inbox.entries(after: state.cursor, maxAlerts: Self.alertsPerStep)
                 guard let last = entries.last else { break }
                 var changes = DeskChanges()
@@ -199,7 +202,6 @@ public final class EngineService: Service, Sendable {
                 // Commands wait at most one batch behind a backlog.
                 try await runCommands(&state)
                 processed += alerts
-                if alerts < Self.alertsPerStep { break }
             }
             trimHeapIfIdle(&state, processed: processed)
             let changes = state.engine.advance(to: now())
