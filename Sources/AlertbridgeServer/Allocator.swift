@@ -39,6 +39,22 @@ public enum Allocator {
         _ = mallocTrim?(0)
     }
 
+    /// Moves jemalloc's purging of freed pages onto its own background
+    /// threads, unless `MALLOC_CONF` in the environment sets jemalloc up
+    /// otherwise; true when they run. Without them the thread that frees
+    /// (an event loop, the inbox's commit thread) purges inline now and
+    /// then, and one-alert requests paced at 11,000/s had a p99 of 9.01 to
+    /// 9.50 ms against 8.05 to 9.02 with them (five alternating pairs), at
+    /// the same CPU a request.
+    @discardableResult
+    public static func purgeInBackground() -> Bool {
+        guard let mallctl = jemallocControl, ProcessInfo.processInfo.environment["MALLOC_CONF"] == nil else { return false }
+        var enable = true
+        return "background_thread".withCString { name in
+            mallctl(name, nil, nil, &enable, MemoryLayout<Bool>.size) == 0
+        }
+    }
+
     private typealias MallocTrim = @convention(c) (Int) -> Int32
     private typealias Mallctl = @convention(c) (
         UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?, Int

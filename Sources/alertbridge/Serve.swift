@@ -62,6 +62,7 @@ extension Alertbridge {
             LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: configuration.logLevel) }
             var logger = Logger(label: "alertbridge")
             logger.logLevel = configuration.logLevel
+            Allocator.purgeInBackground()
             let app = try await buildApplication(configuration, logger: logger)
             try await app.runService()
             logger.info("stopped")

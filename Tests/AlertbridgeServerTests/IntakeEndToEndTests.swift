@@ -166,6 +166,23 @@ import Testing
         #expect(maps.contains("libjemalloc"), "jemalloc is not mapped into the server")
         #expect(server.logText.contains("malloc=jemalloc"), "\(server.logText)")
     }
+
+    @Test("jemalloc purges freed pages on threads of its own, unless MALLOC_CONF sets it up otherwise")
+    func backgroundPurging() async throws {
+        func purgers(_ server: ServerProcess) -> Int {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(server.pid)/task")) ?? []
+            return tasks.filter { task in
+                let name = try? String(contentsOfFile: "/proc/\(server.pid)/task/\(task)/comm", encoding: .utf8)
+                return name?.hasPrefix("jemalloc_bg_thd") == true
+            }.count
+        }
+        let server = try await ServerProcess()
+        defer { Task { await server.stop() } }
+        #expect(purgers(server) > 0, "no jemalloc_bg_thd thread in the server")
+        let configured = try await ServerProcess(environment: ["MALLOC_CONF": "background_thread:false"])
+        defer { Task { await configured.stop() } }
+        #expect(purgers(configured) == 0)
+    }
     #endif
 }
 
