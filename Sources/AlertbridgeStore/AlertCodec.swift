@@ -99,14 +99,13 @@ public enum AlertCodec {
                     repeats = Self.mark(alerts, index, into: &marks) || repeats
                 }
             }
+            size = 1 + AlertCodec.varintSize(UInt64(alerts.count))
             if repeats {
                 version = 3
-                size = 1 + AlertCodec.varintSize(UInt64(alerts.count))
                 var mark = 0
                 for index in alerts.indices { size += AlertCodec.repeatingSize(alerts[index], marks: marks, at: &mark) }
             } else {
                 marks = []
-                size = 1 + AlertCodec.varintSize(UInt64(alerts.count))
                 for index in alerts.indices { size += AlertCodec.encodedSize(alerts[index]) }
             }
         }
@@ -190,12 +189,10 @@ public enum AlertCodec {
 
     // MARK: - Writing
 
+    /// The size of an alert in version 1 or 2; its flags byte is the `1`.
     private static func encodedSize(_ alert: borrowing Alert) -> Int {
-        var size = stringSize(alert.source) + labelsSize(alert.labels) + labelsSize(alert.annotations)
-        size += 1 + timeSize(alert.startsAt) + 1 + (alert.endsAt.map(timeSize) ?? 0) + timeSize(alert.receivedAt) + 1
-        if let url = alert.generatorURL { size += stringSize(url) }
-        if let identity = alert.identity { size += stringSize(identity) }
-        return size
+        stringSize(alert.source) + labelsSize(alert.labels) + labelsSize(alert.annotations) + timesSize(alert) + 1
+            + trailingStringsSize(alert)
     }
 
     /// The size of an alert in version 3, reading its marks.
@@ -215,10 +212,17 @@ public enum AlertCodec {
             }
             mark += 1
         }
-        size += 1 + timeSize(alert.startsAt) + 1 + (alert.endsAt.map(timeSize) ?? 0) + timeSize(alert.receivedAt)
-        if let url = alert.generatorURL { size += stringSize(url) }
-        if let identity = alert.identity { size += stringSize(identity) }
-        return size
+        return size + timesSize(alert) + trailingStringsSize(alert)
+    }
+
+    /// What ``Writer`` writes in `times(_:)`.
+    private static func timesSize(_ alert: borrowing Alert) -> Int {
+        1 + timeSize(alert.startsAt) + 1 + (alert.endsAt.map(timeSize) ?? 0) + timeSize(alert.receivedAt)
+    }
+
+    /// What ``Writer`` writes in `trailingStrings(_:)`.
+    private static func trailingStringsSize(_ alert: borrowing Alert) -> Int {
+        (alert.generatorURL.map(stringSize) ?? 0) + (alert.identity.map(stringSize) ?? 0)
     }
 
     private static func varintSize(_ value: UInt64) -> Int {
@@ -279,8 +283,7 @@ public enum AlertCodec {
             labels(alert.annotations)
             times(alert)
             byte((alert.generatorURL == nil ? 0 : 1) | (alert.identity == nil ? 0 : 2))
-            if let url = alert.generatorURL { string(url) }
-            if let identity = alert.identity { string(identity) }
+            trailingStrings(alert)
         }
 
         /// An alert in version 3, as its marks say.
@@ -300,6 +303,11 @@ public enum AlertCodec {
                 if tag < 2 { string(pairs[index].value) }
             }
             times(alert)
+            trailingStrings(alert)
+        }
+
+        /// [generatorURL] [identity], each there when the alert has it.
+        private mutating func trailingStrings(_ alert: borrowing Alert) {
             if let url = alert.generatorURL { string(url) }
             if let identity = alert.identity { string(identity) }
         }
