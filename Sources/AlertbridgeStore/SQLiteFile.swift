@@ -41,11 +41,11 @@ enum SQLiteFile {
     /// lock held 3 to 8 ms, and 33 ms for one held 18 to 33 (`strace` under
     /// load). Polling ends a wait within about 0.1 ms of the lock's release.
     static func busyWait(upTo limit: Duration) -> Database.BusyCallback {
-        let step = Duration.microseconds(100)
-        let maxTries = Int((limit / step).rounded(.up))
+        let stepMicroseconds: UInt32 = 100
+        let maxTries = Int((limit / .microseconds(stepMicroseconds)).rounded(.up))
         return { tries in
             guard tries < maxTries else { return false }
-            usleep(100)
+            usleep(stepMicroseconds)
             return true
         }
     }
