@@ -1,0 +1,29 @@
+# Sourced by the load scripts (from the repository's root): what they share.
+
+# A TCP port free on 127.0.0.1 right now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Sets `binary`: ALERTBRIDGE=/path/to/alertbridge runs that build instead of
+# building one, for measuring two builds alternately.
+alertbridge_binary() {
+    binary=${ALERTBRIDGE:-}
+    if [ -z "$binary" ]; then
+        echo "# building (release)" >&2
+        swift build -c release --product alertbridge >&2
+        binary=$(swift build -c release --show-bin-path)/alertbridge
+    fi
+}
+
+# Sets LOGGEN: LOGGEN=/path, else loggen on PATH, else the copy under
+# /opt/syslog-ng that docs/performance.md extracts from Debian's
+# syslog-ng-core. $1 names the script in the error.
+find_loggen() {
+    [ -n "${LOGGEN:-}" ] && return 0
+    if command -v loggen >/dev/null; then LOGGEN=$(command -v loggen)
+    elif [ -x /opt/syslog-ng/usr/bin/loggen ]; then
+        LOGGEN=/opt/syslog-ng/usr/bin/loggen
+        export LD_LIBRARY_PATH=/opt/syslog-ng/usr/lib/syslog-ng SYSLOGNG_PREFIX=/opt/syslog-ng/usr
+    else
+        echo "$1: loggen is missing (see docs/performance.md)" >&2; exit 1
+    fi
+}
