@@ -265,7 +265,9 @@ public final class Inbox: Sendable {
                     var sequences: [Int64] = []
                     sequences.reserveCapacity(batch.count)
                     for pending in batch {
-                        try statement.execute(arguments: [pending.receivedAt, pending.source, pending.alertCount, pending.encoded, pending.body])
+                        try statement.execute(
+                            bound: .integer(pending.receivedAt), .text(pending.source), .integer(Int64(pending.alertCount)),
+                            .blob(pending.encoded), .blob(pending.body))
                         sequences.append(db.lastInsertedRowID)
                     }
                     return sequences

@@ -193,9 +193,9 @@ extension SQLiteDeskStore {
                     alert.resolvedAt?.unixMilliseconds, alert.resolution?.rawValue, alert.refireCount, alert.joinReason,
                     alert.suppression?.storedValue, alert.priority.rawValue, alert.flapping, stateChangesText(alert.stateChanges),
                 ])
-                try insertReceipt.execute(integers: receipt.0, receipt.1, receipt.2, receipt.3)
+                try insertReceipt.execute(bound: .integer(receipt.0), .integer(receipt.1), .integer(receipt.2), .integer(receipt.3))
             } else {
-                try refresh.execute(integers: receipt.0, receipt.1, receipt.2, receipt.3)
+                try refresh.execute(bound: .integer(receipt.0), .integer(receipt.1), .integer(receipt.2), .integer(receipt.3))
                 if change.contains(.lifecycle) || change.contains(.attached) {
                     try update.execute(arguments: [
                         alert.incidentID, alert.status.rawValue, JSON.object(alert.annotations), alert.generatorURL,

@@ -158,6 +158,44 @@ private let t = AlertBuilder.time
     }
 }
 
+@Suite struct BoundStatementTests {
+    @Test("values bound straight to SQLite read back as GRDB binds them: NULL, integers, text, blobs, the empty blob")
+    func roundTrip() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE t (i INTEGER, s TEXT, b BLOB, n BLOB)")
+            let insert = try db.cachedStatement(sql: "INSERT INTO t (i, s, b, n) VALUES (?, ?, ?, ?)")
+            let rows: [(Int64?, String, Data, Data?)] = [
+                (.min, "ünïcode ✓ \u{0}", Data([0, 1, 2, 255]), nil),
+                (nil, "", Data(), Data()),
+                (42, String(repeating: "x", count: 10_000), Data(repeating: 7, count: 100_000), Data([9])),
+            ]
+            for row in rows {
+                try insert.execute(bound: .integer(row.0), .text(row.1), .blob(row.2), .blob(row.3))
+            }
+            // The text's bytes as a blob: GRDB reads text up to a NUL.
+            let stored = try Row.fetchAll(
+                db, sql: "SELECT i, CAST(s AS BLOB) AS s, typeof(s) AS ts, b, n, typeof(b) AS tb, typeof(n) AS tn FROM t ORDER BY rowid")
+            #expect(stored.count == rows.count)
+            for (row, expected) in zip(stored, rows) {
+                #expect(row["i"] as Int64? == expected.0)
+                #expect(row["s"] as Data? ?? Data() == Data(expected.1.utf8))
+                #expect(row["ts"] as String == "text")
+                #expect(row["b"] as Data == expected.2)
+                #expect(row["tb"] as String == "blob")
+                #expect(row["n"] as Data? == expected.3)
+                #expect(row["tn"] as String == (expected.3 == nil ? "null" : "blob"))
+            }
+            // A failing step is an error that names it, and the statement runs again after it.
+            try db.execute(sql: "CREATE TABLE u (i INTEGER NOT NULL)")
+            let strict = try db.cachedStatement(sql: "INSERT INTO u (i) VALUES (?)")
+            #expect(throws: DatabaseError.self) { try strict.execute(bound: .null) }
+            try strict.execute(bound: .integer(1))
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM u") == 1)
+        }
+    }
+}
+
 @Suite struct DeskStoreTests {
     @Test("the store opens in WAL mode with synchronous=FULL, and NORMAL only when asked")
     func durability() throws {
