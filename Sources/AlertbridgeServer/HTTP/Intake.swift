@@ -389,9 +389,13 @@ struct IntakeAnswer: Sendable {
     var body: String
 
     static func accepted(_ count: Int) -> IntakeAnswer {
-        IntakeAnswer(
-            status: .accepted, headerFields: [.contentType: "application/json; charset=utf-8"], body: "{\"accepted\":\(count)}\n")
+        IntakeAnswer(status: .accepted, headerFields: jsonHeaders, body: "{\"accepted\":\(count)}\n")
     }
+
+    /// Built once: every accepted request is answered with these, and
+    /// building them from the literal each time was 0.5% of a one-alert
+    /// request's CPU (a profile under the load test).
+    private static let jsonHeaders: HTTPFields = [.contentType: "application/json; charset=utf-8"]
 
     init(status: HTTPResponse.Status, headerFields: HTTPFields, body: String) {
         self.status = status
