@@ -96,8 +96,15 @@ struct ConditionTimedOut: Error, CustomStringConvertible {
 }
 
 /// Waits until `condition` holds, polling; fails the test after `timeout`.
+///
+/// The default is generous because it only costs time when a test fails:
+/// the suite runs its tests concurrently on Swift's pool, one thread per
+/// core, and on CI's two cores synchronous tests (the parser's random
+/// bytes took 23 s there, wall time) can hold both threads while a
+/// listener's tasks wait. A 5 s wait for a listener's first read timed out
+/// there once.
 func eventually(
-    _ what: String, timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation,
+    _ what: String, timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
