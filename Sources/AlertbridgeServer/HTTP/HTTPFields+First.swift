@@ -7,7 +7,7 @@ extension HTTPFields {
     /// generic lazy sequence: 1.9% of a one-alert request's CPU went to the
     /// one lookup of `Content-Type` alone (a profile under the load test),
     /// and intake reads three fields of every request. For fields a request
-    /// carries once (`Content-Type`, `Content-Length`, a credential).
+    /// carries once (`Content-Type`, `Content-Length`).
     func first(_ name: HTTPField.Name) -> String? {
         for field in self where field.name == name { return field.value }
         return nil
