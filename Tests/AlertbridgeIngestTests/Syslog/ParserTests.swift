@@ -111,7 +111,10 @@ struct ParserTests {
     @Test("Random bytes never trap")
     func randomBytes() {
         var generator = SplitMix64(seed: 42)
-        for _ in 0..<20_000 {
+        // 5,000, not more: in a debug build 20,000 held one of the test pool's
+        // threads (two on CI) for 10 s, and listener tests waiting on that
+        // pool timed out. The fuzzer (Fuzz/) is where volume goes.
+        for _ in 0..<5_000 {
             let length = Int(generator.next() % 300)
             var bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             // Bias towards syslog-looking prefixes so that deep paths are reached.
