@@ -170,18 +170,15 @@ public enum AlertCodec {
                 let source = try reader.string()
                 let (labels, fingerprint) = try reader.labelsWithFingerprint()
                 let annotations = try reader.labels()
-                let status: AlertStatus = try reader.byte() == 0 ? .firing : .resolved
-                let startsAt = try reader.time()
-                let endsAt = try reader.byte() == 1 ? try reader.time() : nil
-                let receivedAt = try reader.time()
+                let times = try reader.times()
                 let flags = try reader.byte()
                 guard flags <= (version == 1 ? 1 : 3) else { throw DecodingError(offset: reader.offset - 1) }
-                let generatorURL = flags & 1 != 0 ? try reader.string() : nil
-                let identity = flags & 2 != 0 ? try reader.string() : nil
+                let trailing = try reader.trailingStrings(flags)
                 alerts.append(
                     Alert(
-                        source: source, labels: labels, fingerprint: fingerprint, annotations: annotations, status: status,
-                        startsAt: startsAt, endsAt: endsAt, receivedAt: receivedAt, generatorURL: generatorURL, identity: identity))
+                        source: source, labels: labels, fingerprint: fingerprint, annotations: annotations, status: times.status,
+                        startsAt: times.startsAt, endsAt: times.endsAt, receivedAt: times.receivedAt,
+                        generatorURL: trailing.generatorURL, identity: trailing.identity))
             }
             return alerts
         }
@@ -425,16 +422,28 @@ public enum AlertCodec {
             let (labels, fingerprint) =
                 head & Plan.sameLabels != 0 ? (alerts[previous].labels, alerts[previous].fingerprint) : try labelsWithFingerprint()
             let annotations = try repeatingLabels(after: previous >= 0 ? alerts[previous].annotations.labels : [])
+            let times = try times()
+            let trailing = try trailingStrings(head)
+            alerts.append(
+                Alert(
+                    source: source, labels: labels, fingerprint: fingerprint, annotations: annotations, status: times.status,
+                    startsAt: times.startsAt, endsAt: times.endsAt, receivedAt: times.receivedAt,
+                    generatorURL: trailing.generatorURL, identity: trailing.identity))
+        }
+
+        /// status startsAt endsAt? receivedAt, as ``Writer`` writes them.
+        mutating func times() throws -> (status: AlertStatus, startsAt: Date, endsAt: Date?, receivedAt: Date) {
             let status: AlertStatus = try byte() == 0 ? .firing : .resolved
             let startsAt = try time()
             let endsAt = try byte() == 1 ? try time() : nil
-            let receivedAt = try time()
-            let generatorURL = head & 1 != 0 ? try string() : nil
-            let identity = head & 2 != 0 ? try string() : nil
-            alerts.append(
-                Alert(
-                    source: source, labels: labels, fingerprint: fingerprint, annotations: annotations, status: status,
-                    startsAt: startsAt, endsAt: endsAt, receivedAt: receivedAt, generatorURL: generatorURL, identity: identity))
+            return (status, startsAt, endsAt, try time())
+        }
+
+        /// [generatorURL if flags & 1] [identity if flags & 2], as ``Writer``
+        /// writes them after the tail's flags or version 3's head.
+        mutating func trailingStrings(_ flags: UInt8) throws -> (generatorURL: String?, identity: String?) {
+            let generatorURL = flags & 1 != 0 ? try string() : nil
+            return (generatorURL, flags & 2 != 0 ? try string() : nil)
         }
 
         /// Version 3's tagged pairs: each new, or repeating the name (and value)
