@@ -313,20 +313,13 @@ struct Intake: Sendable {
     static func isAcceptableMediaType(_ contentType: String) -> Bool {
         var contentType = contentType
         return contentType.withUTF8 { bytes in
-            var start = 0
-            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
-            while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
-            while end > start, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
-            let type = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            // `type`, ASCII letters folded to lower case, ends with `suffix` (lower case).
+            let type = mediaType(in: bytes)
+            // `type`, folded to lower case, ends with `suffix` (lower case).
             func endsWith(_ suffix: StaticString) -> Bool {
                 guard type.count >= suffix.utf8CodeUnitCount else { return false }
                 let offset = type.count - suffix.utf8CodeUnitCount
                 return suffix.withUTF8Buffer { suffix in
-                    suffix.indices.allSatisfy { index in
-                        let byte = type[offset + index]
-                        return (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == suffix[index]
-                    }
+                    suffix.indices.allSatisfy { index in lowercased(type[offset + index]) == suffix[index] }
                 }
             }
             func equals(_ name: StaticString) -> Bool { type.count == name.utf8CodeUnitCount && endsWith(name) }
@@ -334,22 +327,26 @@ struct Intake: Sendable {
         }
     }
 
-    /// `Application/JSON; charset=utf-8` → `application/json`: the part before
-    /// any parameters, trimmed and lowercased. Byte-level, because Foundation's
-    /// trimming went through NSString and cost 5% of intake's CPU.
+    /// `Application/JSON; charset=utf-8` → `application/json`, for the
+    /// refusal's message.
     static func mediaType(of contentType: String) -> String {
-        var utf8 = Substring(contentType).utf8
-        if let semicolon = utf8.firstIndex(of: UInt8(ascii: ";")) { utf8 = utf8[..<semicolon] }
-        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        while let first = utf8.first, isBlank(first) { utf8 = utf8.dropFirst() }
-        while let last = utf8.last, isBlank(last) { utf8 = utf8.dropLast() }
-        // Only a type with capitals goes through the byte-wise lowercasing:
-        // as every request's check, decoding through the lazy map was 2% of
-        // a one-alert request's CPU, and senders write `application/json`.
-        let isUpper = { (byte: UInt8) in byte >= 0x41 && byte <= 0x5A }
-        guard utf8.contains(where: isUpper) else { return String(Substring(utf8)) }
-        return String(decoding: utf8.lazy.map { isUpper($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        var contentType = contentType
+        return contentType.withUTF8 { bytes in String(decoding: mediaType(in: bytes).lazy.map(lowercased), as: UTF8.self) }
     }
+
+    /// The part of a `Content-Type` value before any parameters, without the
+    /// blanks around it. Byte-level: Foundation's trimming went through
+    /// NSString and cost 5% of intake's CPU.
+    private static func mediaType(in bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var start = 0
+        var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+        while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
+        while end > start, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
+        return UnsafeBufferPointer(rebasing: bytes[start..<end])
+    }
+
+    /// An ASCII capital as its lower case; any other byte as it is.
+    private static func lowercased(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
 }
 
 /// A refused intake request: the answer, and the reason it is counted under.
