@@ -3,6 +3,10 @@
 # A TCP port free on 127.0.0.1 right now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# The TCP port process $1 listens on (empty until it listens): for servers
+# started on port 0 whose log does not say (alertbridge at --log-level warning).
+listening_port() { (ss -Hltnp 2>/dev/null | grep "pid=$1," | awk '{print $4}' | sed 's/.*://' | head -1) || true; }
+
 # Sets `binary`: ALERTBRIDGE=/path/to/alertbridge runs that build instead of
 # building one, for measuring two builds alternately.
 alertbridge_binary() {
