@@ -36,6 +36,23 @@ import Testing
         #expect((stats["inbox"] as? [String: Any])?["committed"] as? Int == 3)
     }
 
+    @Test("absolute-form request targets reach intake and the router as their paths")
+    func absoluteForm() async throws {
+        let server = try await ServerProcess()
+        defer { Task { await server.stop() } }
+        let connection = try RawHTTPConnection(to: server.baseURL)
+        // What a client sends through a forward proxy (RFC 9112, section 3.2.2).
+        try connection.send(
+            RawHTTPConnection.post("http://alertbridge/api/v2/alerts", #"[{"labels": {"alertname": "Proxied"}}]"#)
+                + RawHTTPConnection.get("http://alertbridge/api/v1/stats?x=1")
+                + RawHTTPConnection.get("http://alertbridge/nowhere"))
+        let responses = try connection.responses(3)
+        #expect(responses.map(\.status) == [202, 200, 404], "\(responses.map(\.body))")
+        #expect(responses.first?.body == "{\"accepted\":1}\n")
+        let stats = try await server.settled()
+        #expect((stats["inbox"] as? [String: Any])?["committed"] as? Int == 1)
+    }
+
     @Test("an intake request with Connection: close gets its answer, then the connection closes")
     func connectionClose() async throws {
         let server = try await ServerProcess()
