@@ -104,13 +104,14 @@ extension SQLiteDeskStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for incident in incidents {
-            try update.execute(arguments: [
-                incident.title, incident.severity.rawValue, incident.priority.rawValue, incident.status.rawValue,
-                incident.rootCause, incident.lastAlertAt.unixMilliseconds, incident.alertCount, incident.firingCount,
-                incident.acknowledgedAt?.unixMilliseconds, incident.acknowledgedBy, incident.resolvedAt?.unixMilliseconds,
-                incident.resolvedBy, incident.closedAt?.unixMilliseconds, incident.reopenCount,
-                incident.updatedAt.unixMilliseconds, incident.id,
-            ])
+            try update.execute(
+                bound: .text(incident.title), .text(incident.severity.rawValue), .text(incident.priority.rawValue),
+                .text(incident.status.rawValue), .text(incident.rootCause), .integer(incident.lastAlertAt.unixMilliseconds),
+                .integer(Int64(incident.alertCount)), .integer(Int64(incident.firingCount)),
+                .integer(incident.acknowledgedAt?.unixMilliseconds), .text(incident.acknowledgedBy),
+                .integer(incident.resolvedAt?.unixMilliseconds), .text(incident.resolvedBy),
+                .integer(incident.closedAt?.unixMilliseconds), .integer(Int64(incident.reopenCount)),
+                .integer(incident.updatedAt.unixMilliseconds), .integer(incident.id))
             guard db.changesCount == 0 else { continue }
             try insert.execute(arguments: [
                 incident.id, incident.title, incident.severity.rawValue, incident.priority.rawValue,
