@@ -3,6 +3,10 @@
 # A TCP port free on 127.0.0.1 right now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# The median of the numbers on stdin, one to a line (the mean of the middle
+# two of an even count); prints nothing when there are none.
+median() { sort -n | awk 'NF { v[++n] = $1 } END { if (n) print (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) }'; }
+
 # The TCP port process $1 listens on (empty until it listens): for servers
 # started on port 0 whose log does not say (alertbridge at --log-level warning).
 listening_port() { (ss -Hltnp 2>/dev/null | grep "pid=$1," | awk '{print $4}' | sed 's/.*://' | head -1) || true; }
